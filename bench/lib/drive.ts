@@ -1,0 +1,149 @@
+/**
+ * Runs one load against one target: connect every client (spread over the workers), publish, measure
+ * a window after a warm-up, stop, wait for every message to arrive, and check there was no loss,
+ * duplicate or reordering. All figures are per second of the measured window.
+ */
+import type { ClientSpec, DrainReply, MarkReply, PublishCmd } from '../load/spec.ts';
+import { LoadPool } from './pool.ts';
+import { CpuMeter, rssBytes } from './proc.ts';
+import { summarize, type Summary } from './stats.ts';
+import type { Target } from './targets.ts';
+
+export interface LoadPlan {
+  clients: ClientSpec[];
+  /** Which worker holds client i. Default round-robin. */
+  workerOf?: (c: ClientSpec, i: number) => number;
+  publish: PublishCmd;
+  /** Window mode: how many messages the publisher may be ahead of the slowest subscriber. */
+  window?: number;
+  warmupMs: number;
+  measureMs: number;
+  drainMs?: number;
+  workers: number;
+  dataBytes?: number;
+  /** Extra CPU meter sampled over the same window (e.g. Redis in the cluster). */
+  extraCpu?: () => Promise<number>;
+}
+
+export interface LoadResult {
+  setupSec: number;
+  deliveredPerSec: number;
+  publishedPerSec: number;
+  ackedPerSec: number;
+  serverCpu: number;
+  serverCpuMax: number;
+  loadCpu: number;
+  loadCpuMax: number;
+  extraCpu?: number;
+  serverRssMb: number;
+  lat: Summary;
+  done: Summary;
+  ack: Summary;
+  errors: { lost: number; dup: number; ooo: number; unacked: number; offsetErrors: number; failures: number };
+  reasons: string[];
+}
+
+export async function connectClients(target: Target, plan: Pick<LoadPlan, 'clients' | 'workerOf' | 'workers' | 'dataBytes'>): Promise<{ pool: LoadPool; owner: number[] }> {
+  const pool = await LoadPool.start(plan.workers);
+  const per: ClientSpec[][] = Array.from({ length: plan.workers }, () => []);
+  const owner: number[] = [];
+  plan.clients.forEach((c, i) => {
+    const w = plan.workerOf ? plan.workerOf(c, i) : i % plan.workers;
+    owner[c.u] = w;
+    per[w].push(c);
+  });
+  try {
+    const res = await pool.all<{ ready: number; failed: number; reasons: string[] }>((w) => ({
+      cmd: 'setup', proto: target.kind, urls: target.urls, auth: target.auth, clients: per[w], dataBytes: plan.dataBytes ?? 100, concurrency: 64,
+    }));
+    const failed = res.reduce((a, r) => a + r.failed, 0);
+    if (failed) throw new Error(`${failed} of ${plan.clients.length} clients could not connect/subscribe: ${res.flatMap((r) => r.reasons).slice(0, 3).join('; ')}`);
+  } catch (e) {
+    await pool.close();
+    throw e;
+  }
+  return { pool, owner };
+}
+
+export async function runLoad(target: Target, plan: LoadPlan): Promise<LoadResult> {
+  const t0 = performance.now();
+  const { pool, owner } = await connectClients(target, plan);
+  const setupSec = (performance.now() - t0) / 1000;
+  try {
+    if (plan.publish.mode === 'window') startCredit(pool, plan, owner);
+    await pool.all(() => plan.publish);
+    if (plan.publish.mode === 'window') await sendCredit(pool, plan, owner, plan.window!);
+    await sleep(plan.warmupMs);
+
+    const server = new CpuMeter(target.procs.map((p) => p.pid));
+    const load = new CpuMeter(pool.pids);
+    const extra0 = await plan.extraCpu?.();
+    server.begin();
+    load.begin();
+    const m0 = await pool.all<MarkReply>(() => ({ cmd: 'mark', measuring: true }));
+    await sleep(plan.measureMs);
+    const m1 = await pool.all<MarkReply>(() => ({ cmd: 'mark', measuring: false }));
+    const sc = server.end();
+    const lc = load.end();
+    const extra1 = await plan.extraCpu?.();
+    const serverRssMb = target.procs.reduce((a, p) => a + rssBytes(p.pid), 0) / 2 ** 20;
+
+    const stops = await pool.all<{ finals: [number, number][] }>(() => ({ cmd: 'stop' }));
+    const finals = stops.flatMap((s) => s.finals);
+    const drains = await pool.all<DrainReply>(() => ({ cmd: 'drain', finals, timeoutMs: plan.drainMs ?? 15_000 }));
+
+    const rate = (k: keyof MarkReply): number => m1.reduce((a, r, i) => a + (r[k] - m0[i][k]) / ((r.t - m0[i].t) / 1e6), 0);
+    const sum = (k: keyof LoadResult['errors']): number => drains.reduce((a, d) => a + d[k], 0);
+    return {
+      setupSec,
+      deliveredPerSec: rate('delivered'),
+      publishedPerSec: rate('published'),
+      ackedPerSec: rate('acked'),
+      serverCpu: sc.total,
+      serverCpuMax: sc.max,
+      loadCpu: lc.total,
+      loadCpuMax: lc.max,
+      extraCpu: extra0 !== undefined && extra1 !== undefined ? (100 * (extra1 - extra0)) / sc.seconds : undefined,
+      serverRssMb,
+      lat: summarize(drains.flatMap((d) => d.lat)),
+      done: summarize(drains.flatMap((d) => d.done)),
+      ack: summarize(drains.flatMap((d) => d.ack)),
+      errors: { lost: sum('lost'), dup: sum('dup'), ooo: sum('ooo'), unacked: sum('unacked'), offsetErrors: sum('offsetErrors'), failures: sum('failures') },
+      reasons: drains.flatMap((d) => d.reasons).slice(0, 10),
+    };
+  } finally {
+    pool.onMin = undefined;
+    await pool.close();
+  }
+}
+
+/** Window mode: the publisher may run `window` messages ahead of the slowest subscriber anywhere. */
+function startCredit(pool: LoadPool, plan: LoadPlan, owner: number[]): void {
+  const watching = new Set(plan.clients.filter((c) => c.expect.length).map((c) => owner[c.u]));
+  const mins = new Map<number, number>();
+  let sent = 0;
+  pool.onMin = (w, v) => {
+    mins.set(w, v);
+    if (mins.size < watching.size) return;
+    const credit = Math.min(...mins.values()) + plan.window!;
+    if (credit > sent) {
+      sent = credit;
+      void sendCredit(pool, plan, owner, credit);
+    }
+  };
+}
+
+function sendCredit(pool: LoadPool, plan: LoadPlan, owner: number[], upTo: number): Promise<unknown> {
+  const w = owner[plan.clients.find((c) => c.pub)!.u];
+  return pool.send(w, { cmd: 'credit', upTo }).catch(() => undefined);
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Total errors of a run: anything non-zero fails the bench. */
+export function errorCount(r: LoadResult): number {
+  const e = r.errors;
+  return e.lost + e.dup + e.ooo + e.unacked + e.offsetErrors + e.failures;
+}

@@ -1,0 +1,69 @@
+/** Messages between bench/run.ts (via bench/lib/pool.ts) and the load-generator workers. */
+import type { ProtoName } from './protocols.ts';
+
+export interface ClientSpec {
+  /** Global client id; also its publisher id (`xu`) when it publishes. */
+  u: number;
+  user: string;
+  /** Index into `urls`: which server node this client connects to. */
+  node: number;
+  subs: string[];
+  /** Channel this client publishes to, if it publishes. */
+  pub?: string;
+  /** Publisher ids whose every message this client must receive (loss/dup/order checks). */
+  expect: number[];
+}
+
+export interface SetupCmd {
+  cmd: 'setup';
+  proto: ProtoName;
+  urls: string[];
+  /** Sign a connection token per client: HS256 with `secret`, claims {sub: user, app}. */
+  auth: { secret: string; app: string } | null;
+  clients: ClientSpec[];
+  dataBytes: number;
+  /** Connections opened at once by this worker. */
+  concurrency: number;
+}
+
+/**
+ * window: one publisher at full speed, credit-based (`credit` messages) so it never outruns the
+ *   slowest subscriber by more than a window; rate: every publisher at `rate` msg/s with a random
+ *   phase; closed: every publisher sends its next message when the previous one is acknowledged.
+ */
+export interface PublishCmd {
+  cmd: 'publish';
+  mode: 'window' | 'rate' | 'closed';
+  rate?: number;
+  /** Expected receivers of each message (all in this worker): measure publish → all received. */
+  track?: number;
+  /** Check that acknowledged offsets grow by exactly 1 per publisher (one publisher per channel). */
+  checkOffsets?: boolean;
+}
+
+export type WorkerCmd =
+  | SetupCmd
+  | PublishCmd
+  | { cmd: 'credit'; upTo: number }
+  | { cmd: 'mark'; measuring: boolean }
+  | { cmd: 'stop' }
+  | { cmd: 'drain'; finals: [number, number][]; timeoutMs: number }
+  | { cmd: 'close' };
+
+export interface MarkReply { t: number; delivered: number; published: number; acked: number }
+
+export interface DrainReply {
+  lost: number;
+  dup: number;
+  ooo: number;
+  unacked: number;
+  offsetErrors: number;
+  failures: number;
+  reasons: string[];
+  /** Sampled per-delivery latencies (ms) during the measured window. */
+  lat: number[];
+  /** publish → every member received (ms), when `track` was set. */
+  done: number[];
+  /** publish → acknowledgement (ms), closed mode. */
+  ack: number[];
+}

@@ -1,0 +1,235 @@
+/**
+ * One load-generator process (forked by bench/lib/pool.ts). It holds a share of the clients, publishes
+ * on command, and checks every delivery against the sender's sequence: a gap is a lost message until
+ * it shows up late (then it was out of order), a sequence seen twice is a duplicate.
+ */
+import WebSocket from 'ws';
+import { SignJWT } from 'jose';
+import { Conn, FIRST_PUBLISH_ID, protocols, type Proto, type Sink } from './protocols.ts';
+import { encodeData, nowUs } from './payload.ts';
+import type { ClientSpec, DrainReply, PublishCmd, SetupCmd, WorkerCmd } from './spec.ts';
+
+const KEY = 2 ** 26; // seq < 67M: key = u * KEY + seq fits a double exactly
+const MAX_GAP_TRACKED = 100_000;
+
+class Client extends Conn {
+  n = 0;
+  seq = 0;
+  sentAt = 0;
+  lastOffset = -1;
+  last = new Map<number, number>();
+  gaps: Set<number> | undefined;
+  /** Resolves the setup promise once: ready or failed. */
+  settle: (() => void) | undefined;
+  constructor(sink: Sink, readonly spec: ClientSpec, token: string) {
+    super(sink, spec.u, token, spec.subs);
+  }
+}
+
+let proto: Proto;
+let dataBytes = 100;
+let clients: Client[] = [];
+let pubs: Client[] = [];
+let watchers: Client[] = [];
+let frameNow = 0;
+let measuring = false;
+let running = false;
+let mode: PublishCmd | undefined;
+let delivered = 0, published = 0, acked = 0;
+let dup = 0, ooo = 0, lostUntracked = 0, offsetErrors = 0, failures = 0;
+const reasons: string[] = [];
+const lat: number[] = [], done: number[] = [], ackLat: number[] = [];
+const pending = new Map<number, number>();
+let readyCount = 0;
+
+const sink: Sink = {
+  ready(c) {
+    c.isReady = true;
+    readyCount++;
+    (c as Client).settle?.();
+  },
+  fail(c, why) {
+    failures++;
+    if (reasons.length < 20) reasons.push(`client ${c.index}: ${why}`);
+    (c as Client).settle?.();
+  },
+  message(conn, u, seq, t) {
+    const c = conn as Client;
+    delivered++;
+    c.n++;
+    const last = c.last.get(u) ?? 0;
+    if (seq === last + 1) c.last.set(u, seq);
+    else if (seq > last + 1) {
+      if (seq - last - 1 > MAX_GAP_TRACKED) lostUntracked += seq - last - 1;
+      else for (let k = last + 1; k < seq; k++) (c.gaps ??= new Set()).add(u * KEY + k);
+      c.last.set(u, seq);
+    } else if (c.gaps?.delete(u * KEY + seq)) ooo++;
+    else dup++;
+    if (measuring && (delivered & 15) === 0) lat.push((frameNow - t) / 1000);
+    if (mode?.track) {
+      const key = u * KEY + seq;
+      const r = pending.get(key);
+      if (r === undefined) return;
+      if (r > 1) pending.set(key, r - 1);
+      else {
+        pending.delete(key);
+        if (measuring) done.push((frameNow - t) / 1000);
+      }
+    }
+  },
+  ack(conn, id, offset) {
+    const c = conn as Client;
+    acked++;
+    if (mode?.checkOffsets && offset >= 0) {
+      if (c.lastOffset >= 0 && offset !== c.lastOffset + 1) {
+        offsetErrors++;
+        if (reasons.length < 20) reasons.push(`client ${c.index}: ack ${id - FIRST_PUBLISH_ID} has offset ${offset} after ${c.lastOffset}`);
+      }
+      c.lastOffset = offset;
+    }
+    if (mode?.mode === 'closed') {
+      if (measuring) ackLat.push((frameNow - c.sentAt) / 1000);
+      if (running) publishOne(c);
+    }
+  },
+};
+
+function publishOne(c: Client): void {
+  c.seq++;
+  const t = nowUs();
+  c.sentAt = t;
+  if (mode?.track) pending.set(c.index * KEY + c.seq, mode.track);
+  proto.publish(c, c.spec.pub!, encodeData(c.index, c.seq, t, dataBytes), FIRST_PUBLISH_ID + c.seq);
+  published++;
+}
+
+async function setup(m: SetupCmd): Promise<{ ready: number; failed: number; reasons: string[] }> {
+  proto = protocols[m.proto];
+  dataBytes = m.dataBytes;
+  const key = m.auth ? new TextEncoder().encode(m.auth.secret) : undefined;
+  const exp = Math.floor(Date.now() / 1000) + 6 * 3600;
+  let next = 0;
+  const opener = async (): Promise<void> => {
+    while (next < m.clients.length) {
+      const spec = m.clients[next++];
+      const token = key
+        ? await new SignJWT({ app: m.auth!.app }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setSubject(spec.user).setExpirationTime(exp).sign(key)
+        : '';
+      const c = new Client(sink, spec, token);
+      clients.push(c);
+      if (spec.pub) pubs.push(c);
+      if (spec.expect.length) watchers.push(c);
+      await connect(c, m.urls[spec.node]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(m.concurrency, m.clients.length) }, opener));
+  return { ready: readyCount, failed: m.clients.length - readyCount, reasons: reasons.slice() };
+}
+
+/** Opens one client; resolves once it is ready (connected and subscribed) or has failed. */
+function connect(c: Client, url: string): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => sink.fail(c, 'connect/subscribe timed out'), 60_000);
+    c.settle = () => {
+      clearTimeout(timer);
+      c.settle = undefined;
+      resolve();
+    };
+    const ws = new WebSocket(url, { perMessageDeflate: false, skipUTF8Validation: true, maxPayload: 256 * 1024 * 1024 });
+    c.ws = ws;
+    ws.on('open', () => proto.open(c));
+    ws.on('message', (d: Buffer) => {
+      frameNow = nowUs();
+      proto.frame(c, d.toString('latin1'));
+    });
+    ws.on('error', (e) => sink.fail(c, `socket error ${e.message}`));
+    ws.on('close', (code, reason) => {
+      if (!closing) sink.fail(c, `closed ${code} ${reason.toString()}`);
+    });
+  });
+}
+
+let closing = false;
+let rateTimer: NodeJS.Timeout | undefined;
+let watchTimer: NodeJS.Timeout | undefined;
+
+function startPublishing(m: PublishCmd): void {
+  mode = m;
+  running = true;
+  if (m.mode === 'closed') for (const c of pubs) publishOne(c);
+  if (m.mode === 'rate') {
+    const periodUs = 1e6 / m.rate!;
+    const phase = pubs.map(() => Math.random() * periodUs);
+    const start = nowUs();
+    rateTimer = setInterval(() => {
+      const el = nowUs() - start;
+      for (let i = 0; i < pubs.length; i++) {
+        const due = el < phase[i] ? 0 : Math.floor((el - phase[i]) / periodUs) + 1;
+        while (pubs[i].seq < due) publishOne(pubs[i]);
+      }
+    }, 5);
+  }
+  if (m.mode === 'window' && watchers.length) {
+    let sent = -1;
+    watchTimer = setInterval(() => {
+      let min = Infinity;
+      for (const c of watchers) if (c.n < min) min = c.n;
+      if (min !== sent) process.send!({ ev: 'min', v: (sent = min) });
+    }, 3);
+  }
+}
+
+function credit(upTo: number): void {
+  if (!running) return;
+  for (const c of pubs) while (c.seq < upTo) publishOne(c);
+}
+
+async function drain(finals: Map<number, number>, timeoutMs: number): Promise<DrainReply> {
+  const missing = (): number => {
+    let n = lostUntracked;
+    for (const c of clients) {
+      for (const u of c.spec.expect) n += Math.max(0, (finals.get(u) ?? 0) - (c.last.get(u) ?? 0));
+      n += c.gaps?.size ?? 0;
+    }
+    return n;
+  };
+  const deadline = Date.now() + timeoutMs;
+  while ((missing() > 0 || acked < published) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  clearInterval(watchTimer);
+  return { lost: missing(), dup, ooo, unacked: published - acked, offsetErrors, failures, reasons, lat, done, ack: ackLat };
+}
+
+async function handle(m: WorkerCmd): Promise<unknown> {
+  switch (m.cmd) {
+    case 'setup':
+      return setup(m);
+    case 'publish':
+      return startPublishing(m);
+    case 'credit':
+      return credit(m.upTo);
+    case 'mark':
+      measuring = m.measuring;
+      return { t: nowUs(), delivered, published, acked };
+    case 'stop':
+      running = false;
+      clearInterval(rateTimer);
+      return { finals: pubs.map((c) => [c.index, c.seq]) };
+    case 'drain':
+      return drain(new Map(m.finals), m.timeoutMs);
+    case 'close':
+      closing = true;
+      for (const c of clients) c.ws?.terminate();
+      clients = [];
+      pubs = [];
+      watchers = [];
+      return {};
+  }
+}
+
+process.on('message', (msg: { rid: number } & WorkerCmd) => {
+  handle(msg).then(
+    (r) => process.send!({ rid: msg.rid, ok: true, r }),
+    (e: Error) => process.send!({ rid: msg.rid, ok: false, error: e.stack ?? String(e) }),
+  );
+});
+process.on('disconnect', () => process.exit(0));

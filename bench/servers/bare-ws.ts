@@ -1,0 +1,139 @@
+/**
+ * The practical limit: a `ws` server that does nothing but fan out. Each published payload becomes one
+ * pre-built WebSocket frame (header + bytes, built once), queued on every subscriber; each connection's
+ * queue is flushed once per event-loop turn in a single socket write. No auth, no parsing of the
+ * payload, no storage. Protocol (text frames): `S<channel>` → `K<channel>`; `P<ack> <channel> <data>`
+ * → `<data>` to every subscriber (the publisher too, if subscribed) and `A<ack>` to the publisher.
+ *
+ * With `--redis <url> --prefix <p>` it runs as one node of a cluster: local subscribers get the frame
+ * at once and the payload goes to Redis pub/sub for the other nodes (what @socket.io/redis-adapter does).
+ */
+import http from 'node:http';
+import { randomBytes } from 'node:crypto';
+import type { Socket } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { Redis } from 'ioredis';
+import { arg, serve } from './child.ts';
+
+interface Peer {
+  sock: Socket;
+  q: Buffer[];
+  rooms: Buffer[][];
+  dead: boolean;
+}
+
+/** Cut a connection off when this much is waiting in its socket (a slow consumer must not grow memory). */
+const MAX_BUFFERED = 16 * 1024 * 1024;
+
+const rooms = new Map<string, Peer[]>();
+let dirty: Peer[] = [];
+let scheduled = false;
+
+/** An unmasked text frame around `payload`, built once and shared by every receiver. */
+function frame(payload: Buffer): Buffer {
+  const n = payload.length;
+  const head = n < 126 ? 2 : n < 65536 ? 4 : 10;
+  const f = Buffer.allocUnsafe(head + n);
+  f[0] = 0x81;
+  if (n < 126) f[1] = n;
+  else if (n < 65536) {
+    f[1] = 126;
+    f.writeUInt16BE(n, 2);
+  } else {
+    f[1] = 127;
+    f.writeUInt32BE(0, 2);
+    f.writeUInt32BE(n, 6);
+  }
+  payload.copy(f, head);
+  return f;
+}
+
+function enqueue(p: Peer, f: Buffer): void {
+  if (p.q.length === 0) dirty.push(p);
+  p.q.push(f);
+  if (!scheduled) {
+    scheduled = true;
+    setImmediate(flush);
+  }
+}
+
+function flush(): void {
+  scheduled = false;
+  const list = dirty;
+  dirty = [];
+  for (const p of list) {
+    const q = p.q;
+    p.q = [];
+    if (p.dead) continue;
+    p.sock.write(q.length === 1 ? q[0] : Buffer.concat(q));
+    if (p.sock.writableLength > MAX_BUFFERED) {
+      p.dead = true;
+      p.sock.destroy();
+    }
+  }
+}
+
+function fanout(channel: string, f: Buffer): void {
+  const members = rooms.get(channel);
+  if (members) for (const p of members) enqueue(p, f);
+}
+
+serve(async () => {
+  const redisUrl = arg('redis');
+  const prefix = arg('prefix') ?? 'bench:';
+  const nodeId = randomBytes(8);
+  const pub = redisUrl ? new Redis(redisUrl) : undefined;
+  const sub = redisUrl ? new Redis(redisUrl) : undefined;
+  sub?.on('messageBuffer', (topic: Buffer, msg: Buffer) => {
+    if (msg.subarray(0, 8).equals(nodeId)) return; // our own publication, already delivered locally
+    fanout(topic.subarray(prefix.length).toString(), frame(msg.subarray(8)));
+  });
+
+  const server = http.createServer();
+  const wss = new WebSocketServer({ server, perMessageDeflate: false, clientTracking: false, skipUTF8Validation: true });
+  wss.on('connection', (ws: WebSocket) => {
+    const p: Peer = { sock: (ws as unknown as { _socket: Socket })._socket, q: [], rooms: [], dead: false };
+    ws.on('message', (d: Buffer) => {
+      const kind = d[0];
+      if (kind === 0x53 /* S */) {
+        const ch = d.toString('latin1', 1);
+        let members = rooms.get(ch);
+        if (!members) {
+          rooms.set(ch, (members = []));
+          void sub?.subscribe(prefix + ch);
+        }
+        members.push(p);
+        p.rooms.push(members);
+        enqueue(p, frame(Buffer.from('K' + ch)));
+      } else if (kind === 0x50 /* P */) {
+        const s1 = d.indexOf(32);
+        const s2 = d.indexOf(32, s1 + 1);
+        const ch = d.toString('latin1', s1 + 1, s2);
+        const data = d.subarray(s2 + 1);
+        fanout(ch, frame(data));
+        if (pub) void pub.publish(prefix + ch, Buffer.concat([nodeId, data]));
+        enqueue(p, frame(Buffer.concat([Buffer.from('A'), d.subarray(1, s1)])));
+      }
+    });
+    ws.on('close', () => {
+      p.dead = true;
+      for (const members of p.rooms) {
+        const i = members.indexOf(p);
+        members[i] = members[members.length - 1];
+        members.pop();
+      }
+    });
+  });
+  await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
+  if (sub) await sub.ping();
+  return {
+    port: (server.address() as { port: number }).port,
+    async stop() {
+      server.closeAllConnections?.();
+      wss.close();
+      server.close();
+      pub?.disconnect();
+      sub?.disconnect();
+    },
+  };
+});

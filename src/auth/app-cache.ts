@@ -1,0 +1,23 @@
+import type { AppRecord, Store } from '../store/store.ts';
+
+/**
+ * Apps are read on every connect and API call; they change rarely. A short TTL bounds how long a
+ * deleted app (or, in a cluster, one deleted on another node) stays usable.
+ */
+export class AppCache {
+  private readonly cache = new Map<string, { app: AppRecord | undefined; at: number }>();
+  constructor(private readonly store: Store, private readonly ttlMs = 5000) {}
+
+  async get(appId: string): Promise<AppRecord | undefined> {
+    const hit = this.cache.get(appId);
+    if (hit && Date.now() - hit.at < this.ttlMs) return hit.app;
+    const app = await this.store.apps.get(appId);
+    this.cache.set(appId, { app, at: Date.now() });
+    if (this.cache.size > 10_000) this.cache.delete(this.cache.keys().next().value as string);
+    return app;
+  }
+
+  forget(appId: string): void {
+    this.cache.delete(appId);
+  }
+}

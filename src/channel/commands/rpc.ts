@@ -1,0 +1,30 @@
+import type { Client } from '../client.ts';
+import { BUILTIN_RPC } from '../rpc/builtin.ts';
+import { Errors } from '../../errors.ts';
+
+/**
+ * rpc {method, data} → {data}: built-in XPUSH methods first, then the app developer's custom
+ * commands (server.command). Unknown means refused: 104.
+ */
+export async function rpc(c: Client, body: Record<string, unknown>): Promise<unknown> {
+  const method = body.method;
+  if (typeof method !== 'string' || method.length === 0 || method.length > 128) throw Errors.badRequest.with('rpc.method must be a non-empty string');
+  let data: unknown = body.data === undefined ? {} : body.data;
+  const { core, commands } = c.ctx;
+  const builtin = Object.hasOwn(BUILTIN_RPC, method) ? BUILTIN_RPC[method] : undefined;
+  const custom = builtin ? undefined : commands.get(method);
+  if (!builtin && !custom) throw Errors.methodNotFound.with(`no rpc method "${method.slice(0, 64)}"`);
+  if (core.hooks.has('beforeRpc')) data = (await core.hooks.before('beforeRpc', { ...c.actor, method, data })).data;
+  const result = builtin ? await builtin(c, data) : await custom!({ ...c.actor, data });
+  return { data: result ?? {} };
+}
+
+/**
+ * send {data}: a one-way message to the server, handed to the custom command named "send" when
+ * one is registered (there is no reply to carry an error).
+ */
+export async function send(c: Client, body: Record<string, unknown>): Promise<unknown> {
+  const handler = c.ctx.commands.get('send');
+  if (handler) await handler({ ...c.actor, data: body.data });
+  return undefined;
+}

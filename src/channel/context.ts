@@ -1,0 +1,13 @@
+import type { Core } from '../domain/context.ts';
+import type { Hub } from './hub.ts';
+import type { Actor } from '../hooks.ts';
+
+/** A custom service command: gets the caller's identity and the rpc data; its return value is the ack. */
+export type CommandHandler = (ctx: Actor & { data: unknown }) => unknown | Promise<unknown>;
+
+/** What the channel server's commands need beyond the shared Core. */
+export interface ChannelContext {
+  core: Core;
+  hub: Hub;
+  commands: Map<string, CommandHandler>;
+}

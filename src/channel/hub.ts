@@ -1,0 +1,251 @@
+import type { Logger } from 'pino';
+import type { Broker, BrokerHandler } from '../broker/broker.ts';
+import type { Store } from '../store/store.ts';
+import type { Frame } from './writer.ts';
+import { channelTopic, decodeEvent, parseTopic, userTopic } from '../broker/topics.ts';
+import { pubFrame } from '../protocol/frames.ts';
+import { deliver } from './fanout.ts';
+import { Disconnects } from '../disconnect.ts';
+
+/** What the hub needs of a connection (implemented by channel/client.ts). */
+export interface HubClient {
+  readonly id: string;
+  readonly app: string;
+  readonly user: string;
+  readonly session: string | undefined;
+  push(frame: Frame): void;
+  close(d: { code: number; reason: string }): void;
+  /** The user was added to a channel: subscribe server-side if this connection asked for it. */
+  onMemberAdded(channel: string): void;
+  /** The user lost access to a channel (removed, or channel deleted): push unsubscribe 2000. */
+  onAccessLost(channel: string): void;
+}
+
+interface ChannelState {
+  subs: Set<HubClient>;
+  joinLeave: Set<HubClient>;
+  /** Connections between broker-subscribe and their subscribe reply: publications are held for them. */
+  joining: Map<HubClient, { offset: number; frame: Frame }[]>;
+  /** Highest offset delivered here; -1 until the first publication or subscribe sets it. */
+  last: number;
+  /** Publications that arrived ahead of a gap (other nodes' order), by offset. */
+  ahead: Map<number, Frame>;
+  gapTimer: NodeJS.Timeout | undefined;
+  ready: Promise<void>;
+}
+
+/** How long a gap may stay open before it is filled from the store (cross-node reordering is ~ms). */
+const GAP_WAIT_MS = 100;
+
+/**
+ * Who is subscribed to what on this node, and the broker side of it: a node subscribes to a
+ * channel's topic only while it has local subscribers, and to a user's topic only while that user
+ * has a connection here. Publications are delivered in offset order, once: duplicates are dropped,
+ * and a gap (publications of several nodes overtaking each other) is held briefly, then filled
+ * from the store.
+ */
+export class Hub implements BrokerHandler {
+  private readonly channels = new Map<string, ChannelState>();
+  private readonly users = new Map<string, Set<HubClient>>();
+  readonly clients = new Set<HubClient>();
+
+  constructor(private readonly broker: Broker, private readonly store: Store, private readonly log: Logger) {}
+
+  // ---- users / connections ----
+
+  async addClient(c: HubClient): Promise<void> {
+    this.clients.add(c);
+    const topic = userTopic(c.app, c.user);
+    let set = this.users.get(topic);
+    if (!set) {
+      set = new Set();
+      this.users.set(topic, set);
+      await this.broker.subscribe(topic);
+    }
+    set.add(c);
+  }
+
+  removeClient(c: HubClient): void {
+    this.clients.delete(c);
+    const topic = userTopic(c.app, c.user);
+    const set = this.users.get(topic);
+    if (!set) return;
+    set.delete(c);
+    if (set.size === 0) {
+      this.users.delete(topic);
+      this.broker.unsubscribe(topic).catch((err) => this.log.warn({ err }, 'broker unsubscribe failed'));
+    }
+  }
+
+  // ---- channel subscriptions ----
+
+  /** Step 1 of subscribe: listen on the channel topic and hold publications for this client. */
+  async beginSubscribe(c: HubClient, app: string, channel: string): Promise<void> {
+    const topic = channelTopic(app, channel);
+    let st = this.channels.get(topic);
+    if (!st) {
+      st = { subs: new Set(), joinLeave: new Set(), joining: new Map(), last: -1, ahead: new Map(), gapTimer: undefined, ready: Promise.resolve() };
+      st.ready = this.broker.subscribe(topic);
+      this.channels.set(topic, st);
+    }
+    st.joining.set(c, []);
+    try {
+      await st.ready;
+    } catch (err) {
+      this.abortSubscribe(c, app, channel);
+      throw err;
+    }
+  }
+
+  /**
+   * Step 2: the client's subscribe reply (with everything up to `offset`) has been queued; release
+   * what arrived meanwhile past that offset and make it a live subscriber.
+   */
+  completeSubscribe(c: HubClient, app: string, channel: string, offset: number, joinLeave: boolean): void {
+    const st = this.channels.get(channelTopic(app, channel));
+    if (!st) return;
+    const held = st.joining.get(c) ?? [];
+    st.joining.delete(c);
+    for (const h of held) if (h.offset > offset) c.push(h.frame);
+    if (st.last < offset) st.last = offset;
+    st.subs.add(c);
+    if (joinLeave) st.joinLeave.add(c);
+  }
+
+  abortSubscribe(c: HubClient, app: string, channel: string): void {
+    const topic = channelTopic(app, channel);
+    const st = this.channels.get(topic);
+    if (!st) return;
+    st.joining.delete(c);
+    this.dropIfEmpty(topic, st);
+  }
+
+  unsubscribe(c: HubClient, app: string, channel: string): void {
+    const topic = channelTopic(app, channel);
+    const st = this.channels.get(topic);
+    if (!st) return;
+    st.subs.delete(c);
+    st.joinLeave.delete(c);
+    st.joining.delete(c);
+    this.dropIfEmpty(topic, st);
+  }
+
+  localSubscribers(app: string, channel: string): number {
+    return this.channels.get(channelTopic(app, channel))?.subs.size ?? 0;
+  }
+
+  private dropIfEmpty(topic: string, st: ChannelState): void {
+    if (st.subs.size || st.joining.size) return;
+    if (st.gapTimer) clearTimeout(st.gapTimer);
+    this.channels.delete(topic);
+    this.broker.unsubscribe(topic).catch((err) => this.log.warn({ err }, 'broker unsubscribe failed'));
+  }
+
+  // ---- broker events ----
+
+  onEvent(topic: string, payload: string): void {
+    const ev = decodeEvent(payload);
+    if (topic.charCodeAt(0) === 99 /* c */) this.onChannelEvent(topic, ev.kind, ev.offset, ev.body);
+    else this.onUserEvent(topic, ev.kind, ev.body);
+  }
+
+  onConnectionState(lost: boolean): void {
+    if (lost) return;
+    // The broker came back: anything published while it was away is in the store. Reconnecting the
+    // clients makes them recover it in order (3011 force reconnect).
+    this.log.warn('broker link restored: asking clients to reconnect and recover');
+    for (const c of this.clients) c.close(Disconnects.forceReconnect);
+  }
+
+  private onChannelEvent(topic: string, kind: string, offset: number, body: string): void {
+    const st = this.channels.get(topic);
+    if (!st) return;
+    if (kind === 'p') return this.onPublication(topic, st, offset, body);
+    if (kind === 'j' || kind === 'l') {
+      if (st.joinLeave.size) deliver(st.joinLeave, Buffer.from(body));
+      return;
+    }
+    if (kind === 'x') for (const c of [...st.subs, ...st.joining.keys()]) c.onAccessLost(body);
+  }
+
+  private onPublication(topic: string, st: ChannelState, offset: number, frame: Frame): void {
+    if (st.last !== -1 && offset <= st.last) return; // duplicate (already delivered or recovered)
+    if (st.last !== -1 && offset > st.last + 1) {
+      st.ahead.set(offset, frame);
+      if (!st.gapTimer) st.gapTimer = setTimeout(() => void this.fillGap(topic), GAP_WAIT_MS);
+      return;
+    }
+    this.emit(st, offset, frame);
+    // Release anything that was waiting behind this one.
+    let next = st.ahead.get(st.last + 1);
+    while (next !== undefined) {
+      st.ahead.delete(st.last + 1);
+      this.emit(st, st.last + 1, next);
+      next = st.ahead.get(st.last + 1);
+    }
+    if (st.ahead.size === 0 && st.gapTimer) {
+      clearTimeout(st.gapTimer);
+      st.gapTimer = undefined;
+    }
+  }
+
+  private emit(st: ChannelState, offset: number, frame: Frame): void {
+    st.last = offset;
+    const buf = typeof frame === 'string' ? Buffer.from(frame) : frame;
+    if (st.subs.size) deliver(st.subs, buf);
+    for (const held of st.joining.values()) held.push({ offset, frame: buf });
+  }
+
+  /** A gap stayed open: read the missing publications from the store and deliver in order. */
+  private async fillGap(topic: string): Promise<void> {
+    const st = this.channels.get(topic);
+    if (!st) return;
+    st.gapTimer = undefined;
+    if (st.ahead.size === 0) return;
+    const { app, name } = parseTopic(topic);
+    const upTo = Math.min(...st.ahead.keys());
+    try {
+      const missing = await this.store.messages.range(app, name, { after: st.last, limit: upTo - st.last - 1 });
+      for (const m of missing) if (m.offset === st.last + 1) this.onPublication(topic, st, m.offset, pubFrame(m));
+    } catch (err) {
+      this.log.error({ err, topic }, 'gap fill failed');
+    }
+    if (this.channels.get(topic) !== st) return;
+    if (st.ahead.size && st.ahead.has(st.last + 1) === false) {
+      // Still missing (not stored yet?): skip ahead rather than stall the channel; clients that
+      // care recover the hole from history.
+      const lowest = Math.min(...st.ahead.keys());
+      st.last = lowest - 1;
+    }
+    const next = st.ahead.get(st.last + 1);
+    if (next !== undefined) {
+      st.ahead.delete(st.last + 1);
+      this.onPublication(topic, st, st.last + 1, next);
+    }
+  }
+
+  private onUserEvent(topic: string, kind: string, body: string): void {
+    const set = this.users.get(topic);
+    if (!set) return;
+    switch (kind) {
+      case 'm': {
+        deliver(set, Buffer.from(body));
+        return;
+      }
+      case 's':
+        for (const c of set) c.onMemberAdded(body);
+        return;
+      case 'x':
+        for (const c of set) c.onAccessLost(body);
+        return;
+      case 'o':
+        for (const c of [...set]) if (c.session === body) c.close(Disconnects.loggedOut);
+        return;
+    }
+  }
+
+  /** Every connection on this node, for listing and shutdown. */
+  all(): HubClient[] {
+    return [...this.clients];
+  }
+}

@@ -1,0 +1,148 @@
+/** Public types of the XPush SDK. Pure types: safe for the browser bundle. */
+
+export interface XPushOptions {
+  /** Session server base URL, `http(s)://host:port` (register, login, node lookup). */
+  url: string;
+  /** App id. */
+  app: string;
+  /** Public app key (`X-App-Key`); needed for register, login and refresh. */
+  appKey?: string;
+  /** WebSocket constructor. Default `globalThis.WebSocket`; pass `ws`'s WebSocket on Node 20. */
+  websocket?: unknown;
+  /** Fixed channel server URL (`ws(s)://…/connection/websocket`). Default: asked from the session server. */
+  wsUrl?: string;
+  /** fetch implementation. Default `globalThis.fetch`. */
+  fetch?: typeof fetch;
+  /** Timeout of each command and connection attempt, ms. Default 5000. */
+  timeoutMs?: number;
+  /** Reconnect backoff bounds, ms. Defaults 500 and 20000 (centrifuge's). */
+  minReconnectDelayMs?: number;
+  maxReconnectDelayMs?: number;
+  /** Times `send` retries after a network error or a temporary error (same message id, so no duplicate). Default 3. */
+  sendRetries?: number;
+  /** Most publications fetched from history to close one gap the server could not recover. Default 10000. */
+  maxCatchUp?: number;
+  /** Client name sent on connect. Default `xpush-js`. */
+  name?: string;
+}
+
+/** Where a message sits in its channel and who sent it. */
+export interface MessageMeta {
+  offset: number;
+  /** Message id (client-chosen or server-generated); publishing the same id twice stores one message. */
+  id?: string;
+  user?: string;
+  device?: string;
+  client?: string;
+  /** Server time, ms since epoch. */
+  time?: number;
+  epoch?: string;
+}
+
+export interface Message {
+  channel: string;
+  event: string;
+  data: unknown;
+  meta: MessageMeta;
+}
+
+/** One connection of a user, as shown in presence and join/leave. */
+export interface Actor {
+  user: string;
+  device?: string;
+  client: string;
+}
+
+export interface ConnectedInfo {
+  client: string;
+  user?: string;
+  device?: string;
+  node?: string;
+  /** Unread count per channel at connect time. */
+  unread: Record<string, number>;
+}
+
+export interface DisconnectedInfo {
+  code: number;
+  reason: string;
+  /** True when the SDK reconnects by itself (it resumes every channel without loss). */
+  reconnecting: boolean;
+}
+
+export interface ReadInfo {
+  readOffset: number;
+  unread: number;
+}
+
+/** The ack of a stored message. */
+export interface SendResult {
+  channel: string;
+  offset: number;
+  epoch: string;
+  id: string;
+  time: number;
+}
+
+export interface ChannelView {
+  channel: string;
+  type: 'members' | 'open';
+  data?: unknown;
+  owner?: string;
+  offset: number;
+  epoch: string;
+  createdAt?: number | string;
+  members?: string[];
+  unread?: number;
+  readOffset?: number;
+}
+
+export interface UnreadCount {
+  channel: string;
+  unread: number;
+  readOffset: number;
+  offset: number;
+}
+
+export interface HistoryPage {
+  /** Ascending by offset with `after`; newest first without it (the server's order). */
+  messages: Message[];
+  /** The channel's newest offset. */
+  offset: number;
+  epoch: string;
+}
+
+export interface UserEntry {
+  user: string;
+  profile?: unknown;
+}
+
+export interface Tokens {
+  accessToken: string;
+  refreshToken?: string;
+  /** Access token expiry, ms since epoch (0 = unknown). */
+  expiresAt: number;
+  user: string;
+  device?: string;
+  session?: string;
+}
+
+export interface XPushEvents {
+  message: (channel: string, event: string, data: unknown, meta: MessageMeta) => void;
+  read: (channel: string, info: ReadInfo) => void;
+  connected: (info: ConnectedInfo) => void;
+  disconnected: (info: DisconnectedInfo) => void;
+  join: (channel: string, who: Actor) => void;
+  leave: (channel: string, who: Actor) => void;
+  /** A channel this connection now receives (at connect, or after the user was added). */
+  subscribed: (channel: string, position: { offset: number; epoch: string; recovered: boolean }) => void;
+  /** The user was removed from the channel (or it was deleted). */
+  unsubscribed: (channel: string) => void;
+  'member.added': (channel: string) => void;
+  'member.removed': (channel: string) => void;
+  /** Any other async message from the server (custom pushes). */
+  push: (data: unknown) => void;
+  /** Tokens changed (login, refresh): persist them to resume a session later with `useTokens`. */
+  tokens: (tokens: Tokens) => void;
+  /** Diagnostics: transport errors, failed catch-up, exceptions thrown by your listeners. */
+  error: (err: Error) => void;
+}

@@ -1,0 +1,315 @@
+import { Centrifuge, UnauthorizedError } from 'centrifuge';
+import type { HistoryOptions } from 'centrifuge';
+import { XPushError } from '../errors.ts';
+import { RpcMethods } from '../protocol/rpc-methods.ts';
+import { XPushApi } from './api.ts';
+import { SessionClient, tokenClaims } from './session.ts';
+import { ChannelStreams, isTemporary, toMessage, type PubLike } from './streams.ts';
+import { actor, wireEvents } from './events.ts';
+import type {
+  Actor, ConnectedInfo, HistoryPage, Message, SendResult, Tokens, UnreadCount, UserEntry, XPushOptions,
+} from './types.ts';
+
+/**
+ * The XPUSH client: logs in against the session server, keeps one connection to the user's
+ * channel server (centrifuge-js underneath) on which the server subscribes it to all the user's
+ * channels, and delivers each channel's messages once and in order across reconnects.
+ */
+export class XPush extends XPushApi {
+  /** Unread count per channel from the last connect reply, kept current by `read` pushes. */
+  unreadCounts: Record<string, number> = {};
+  readonly #opts: XPushOptions;
+  readonly #session: SessionClient;
+  readonly #streams: ChannelStreams;
+  #centrifuge: Centrifuge | null = null;
+  #connected: ConnectedInfo | null = null;
+  /** The URL the next socket opens: set by each connect attempt (getData) before the socket is made. */
+  #wsUrl = '';
+  /** The token centrifuge holds: a getToken call means it needs another one. */
+  #tokenInClient = '';
+  #tokenSource: (() => Promise<string>) | null = null;
+
+  constructor(opts: XPushOptions) {
+    super();
+    if (!opts || typeof opts.url !== 'string' || typeof opts.app !== 'string') throw new TypeError('XPush: options.url and options.app are required');
+    this.#opts = opts;
+    this.#session = new SessionClient({ ...opts, onTokens: (t) => this.emit('tokens', { ...t }) });
+    this.#streams = new ChannelStreams(
+      (m) => this.emit('message', m.channel, m.event, m.data, m.meta),
+      (channel, offset, epoch, limit) => this.#historyAfter(channel, offset, epoch, limit),
+      (err) => this.emit('error', err),
+      opts.maxCatchUp ?? 10_000,
+    );
+  }
+
+  get user(): string | undefined { return this.#session.tokens?.user; }
+  get device(): string | undefined { return this.#session.tokens?.device; }
+  get tokens(): Tokens | null { return this.#session.tokens ? { ...this.#session.tokens } : null; }
+  get state(): 'disconnected' | 'connecting' | 'connected' { return this.#centrifuge?.state ?? 'disconnected'; }
+  /** This connection's client id, while connected. */
+  get client(): string | undefined { return this.#connected?.client; }
+
+  register(user: string, password: string, profile?: unknown): Promise<UserEntry> {
+    return this.#session.register(user, password, profile);
+  }
+
+  /** Logs in this device; the tokens are kept and refreshed by the SDK. */
+  async login(user: string, password: string, device: string, pushToken?: string): Promise<Tokens> {
+    if (this.#centrifuge && this.user !== user) this.#teardown();
+    const t = await this.#session.login(user, password, device, pushToken);
+    this.#tokenSource = null;
+    return { ...t };
+  }
+
+  /** Gets a new access token with the refresh token (refresh tokens rotate). */
+  async refresh(): Promise<Tokens> {
+    if (this.#tokenSource) throw new XPushError(107, 'tokens come from the getToken passed to useToken()');
+    return { ...(await this.#session.refresh()) };
+  }
+
+  /** Ends this device's session on the server (its sockets close) and forgets the tokens. */
+  async logout(): Promise<void> {
+    try {
+      await this.#session.logout();
+    } finally {
+      this.#teardown();
+    }
+  }
+
+  /**
+   * Uses a connection token minted by the app's backend (server API `POST /tokens`). `getToken`,
+   * if given, is asked for a new one when the token expires; without it the connection ends then.
+   */
+  useToken(token: string, getToken?: () => Promise<string>): void {
+    const c = tokenClaims(token);
+    if (!c.sub) throw new XPushError(101, 'token has no sub claim');
+    if (this.#centrifuge && this.user !== c.sub) this.#teardown();
+    this.#session.tokens = { accessToken: token, expiresAt: (c.exp ?? 0) * 1000, user: c.sub, device: c.device, session: c.sid };
+    this.#tokenSource = getToken ?? null;
+  }
+
+  /** Resumes a login saved from a `tokens` event (e.g. after a page reload). */
+  useTokens(tokens: Tokens): void {
+    if (this.#centrifuge && this.user !== tokens.user) this.#teardown();
+    this.#session.tokens = { ...tokens };
+    this.#tokenSource = null;
+  }
+
+  devices(): Promise<unknown[]> {
+    return this.#session.devices();
+  }
+
+  /**
+   * Connects (resolves on the first connect reply). The server subscribes the connection to all
+   * the user's channels; after a drop the SDK reconnects and resumes by itself.
+   */
+  connect(): Promise<ConnectedInfo> {
+    const tokens = this.#session.tokens;
+    if (!tokens) return Promise.reject(new XPushError(101, 'not logged in: call login() or useToken() first'));
+    const c = this.#centrifuge ?? this.#create(tokens.accessToken);
+    if (c.state === 'connected' && this.#connected) return Promise.resolve(this.#connected);
+    const done = new Promise<ConnectedInfo>((resolve, reject) => {
+      const onConnected = (info: ConnectedInfo) => { cleanup(); resolve(info); };
+      const onDisconnected = (d: { code: number; reason: string; reconnecting: boolean }) => {
+        if (d.reconnecting) return;
+        cleanup();
+        reject(new XPushError(d.code, d.reason || 'disconnected'));
+      };
+      const cleanup = () => { this.off('connected', onConnected); this.off('disconnected', onDisconnected); };
+      this.on('connected', onConnected);
+      this.on('disconnected', onDisconnected);
+    });
+    c.connect();
+    return done;
+  }
+
+  /** Closes the connection; `connect()` later resumes every channel from where it stopped. */
+  disconnect(): void {
+    this.#centrifuge?.disconnect();
+  }
+
+  /**
+   * Publishes a message and resolves with the stored ack. The message id (generated unless given)
+   * makes retries safe: after a network error the same id is sent again, and the server stores it once.
+   */
+  async send(channel: string, event: string, data: unknown, opts: { id?: string } = {}): Promise<SendResult> {
+    const id = opts.id ?? newMessageId();
+    const retries = this.#opts.sendRetries ?? 3;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.rpc<SendResult>(RpcMethods.publish, { channel, event, data, id });
+      } catch (err) {
+        if (!isTemporary(err) || attempt >= retries) throw err;
+        await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
+      }
+    }
+  }
+
+  async rpc<T = any>(method: string, data: unknown = {}): Promise<T> {
+    try {
+      return (await this.#client().rpc(method, data)).data as T;
+    } catch (err) {
+      throw toError(err);
+    }
+  }
+
+  /**
+   * A page of stored messages. `before`: older than that offset, newest first; `after`: newer than
+   * that offset, oldest first; neither: the newest, newest first.
+   */
+  async history(channel: string, q: { before?: number; after?: number; limit?: number } = {}): Promise<HistoryPage> {
+    const c = this.#client();
+    const opts: HistoryOptions = { limit: q.limit ?? 50 };
+    const since = q.after ?? q.before;
+    if (q.after === undefined) opts.reverse = true;
+    try {
+      if (since !== undefined) {
+        const epoch = this.#streams.position(channel)?.epoch ?? (await c.history(channel, { limit: 0 })).epoch;
+        opts.since = { offset: since, epoch };
+      }
+      let r;
+      try {
+        r = await c.history(channel, opts);
+      } catch (err) {
+        // 112: the epoch we knew is stale (channel recreated); ask the current one once.
+        if ((err as { code?: number }).code !== 112 || !opts.since) throw err;
+        opts.since = { offset: since!, epoch: (await c.history(channel, { limit: 0 })).epoch };
+        r = await c.history(channel, opts);
+      }
+      return { messages: r.publications.map((p) => toMessage(channel, p as PubLike, r.epoch)), offset: r.offset, epoch: r.epoch };
+    } catch (err) {
+      throw toError(err);
+    }
+  }
+
+  /** Unread counts of all the user's channels, from the server. */
+  async unread(): Promise<UnreadCount[]> {
+    return (await this.rpc<{ channels: UnreadCount[] }>(RpcMethods.unreadCounts, {})).channels;
+  }
+
+  /** Messages after the user's read position, oldest first. */
+  async fetchUnread(channel: string, limit?: number): Promise<{ messages: Message[]; readOffset: number; offset: number; epoch: string }> {
+    const r = await this.rpc<{ publications: PubLike[]; readOffset: number; offset: number; epoch: string }>(
+      RpcMethods.unreadFetch, limit === undefined ? { channel } : { channel, limit });
+    return { messages: r.publications.map((p) => toMessage(channel, p, r.epoch)), readOffset: r.readOffset, offset: r.offset, epoch: r.epoch };
+  }
+
+  /** Moves the read position (default: the newest message); every device of the user gets a `read` event. */
+  async markRead(channel: string, offset?: number): Promise<{ channel: string; readOffset: number; unread: number }> {
+    const r = await this.rpc<{ channel: string; readOffset: number; unread: number }>(RpcMethods.readMark, offset === undefined ? { channel } : { channel, offset });
+    this.unreadCounts[channel] = r.unread;
+    return r;
+  }
+
+  /** Connections currently in the channel. */
+  async presence(channel: string): Promise<Actor[]> {
+    try {
+      const r = await this.#client().presence(channel);
+      return Object.values(r.clients).map((i) => actor(i));
+    } catch (err) {
+      throw toError(err);
+    }
+  }
+
+  #client(): Centrifuge {
+    if (!this.#centrifuge) throw new XPushError(101, 'not connected: call connect() first');
+    return this.#centrifuge;
+  }
+
+  #create(token: string): Centrifuge {
+    const ws = (this.#opts.websocket ?? (globalThis as { WebSocket?: unknown }).WebSocket) as (new (url: string, p?: string | string[]) => unknown) | undefined;
+    if (typeof ws !== 'function') throw new TypeError('XPush: no WebSocket available; pass options.websocket');
+    const self = this;
+    // centrifuge fixes its endpoint at construction; this constructor opens the URL resolved for
+    // the current attempt instead, so a reconnect can land on another node.
+    function RoutedWebSocket(_url: string, protocols?: string | string[]) {
+      return protocols === undefined ? new ws!(self.#wsUrl) : new ws!(self.#wsUrl, protocols);
+    }
+    this.#wsUrl = this.#opts.wsUrl ?? '';
+    this.#tokenInClient = token;
+    const c = new Centrifuge(this.#opts.wsUrl ?? 'ws://placeholder/connection/websocket', {
+      websocket: RoutedWebSocket,
+      token,
+      getToken: () => this.#nextToken(),
+      getData: async () => {
+        this.#wsUrl = this.#opts.wsUrl ?? await this.#session.nodeUrl();
+        return { auto_subscribe: true, unread: true };
+      },
+      name: this.#opts.name ?? 'xpush-js',
+      timeout: this.#opts.timeoutMs ?? 5000,
+      minReconnectDelay: this.#opts.minReconnectDelayMs ?? 500,
+      maxReconnectDelay: this.#opts.maxReconnectDelayMs ?? 20_000,
+    });
+    wireEvents(c, this.#streams, {
+      emit: (event, ...args) => (this.emit as (e: string, ...a: unknown[]) => void)(event, ...args),
+      setConnected: (info) => {
+        this.#connected = info;
+        if (info) this.unreadCounts = { ...info.unread };
+      },
+      setUnread: (channel, n) => { this.unreadCounts[channel] = n; },
+    });
+    this.#centrifuge = c;
+    return c;
+  }
+
+  /** centrifuge asks when its token is rejected as expired or nears expiry. */
+  async #nextToken(): Promise<string> {
+    const t = this.#session.tokens;
+    if (!t) throw new UnauthorizedError('logged out');
+    let token: string;
+    if (this.#tokenSource) {
+      token = await this.#tokenSource();
+    } else if (t.accessToken !== this.#tokenInClient && t.expiresAt > Date.now() + 1000) {
+      token = t.accessToken; // refreshed meanwhile (e.g. refresh() by the app)
+    } else {
+      if (!t.refreshToken) throw new UnauthorizedError('token expired and no way to get another');
+      try {
+        token = (await this.#session.refresh()).accessToken;
+      } catch (err) {
+        // A refused refresh token (logged out, revoked) ends the connection; network trouble retries.
+        if (err instanceof XPushError && !err.temporary) throw new UnauthorizedError(err.message);
+        throw err;
+      }
+    }
+    this.#tokenInClient = token;
+    return token;
+  }
+
+  async #historyAfter(channel: string, offset: number, epoch: string | undefined, limit: number): Promise<PubLike[]> {
+    const c = this.#client();
+    const r = await c.history(channel, { limit, since: epoch ? { offset, epoch } : { offset, epoch: '' } });
+    return r.publications as PubLike[];
+  }
+
+  #teardown(): void {
+    const c = this.#centrifuge;
+    this.#centrifuge = null;
+    this.#connected = null;
+    this.#streams.clear();
+    this.unreadCounts = {};
+    if (c) {
+      c.disconnect();
+      c.removeAllListeners();
+    }
+  }
+}
+
+/** centrifuge rejects with plain `{code, message, temporary?}` objects; the SDK throws XPushError. */
+export function toError(err: unknown): Error {
+  if (err instanceof Error) return err;
+  const e = err as { code?: unknown; message?: unknown; temporary?: unknown } | null;
+  if (e && typeof e === 'object' && typeof e.code === 'number') {
+    const temporary = e.temporary === true || isTemporary(e);
+    return new XPushError(e.code, typeof e.message === 'string' ? e.message : 'error', { temporary });
+  }
+  return new Error(String(err));
+}
+
+function newMessageId(): string {
+  const c = (globalThis as { crypto?: Crypto }).crypto;
+  if (c?.randomUUID) return c.randomUUID();
+  // randomUUID needs a secure context in browsers; getRandomValues does not.
+  const b = new Uint8Array(16);
+  c!.getRandomValues(b);
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}

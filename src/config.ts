@@ -1,0 +1,138 @@
+import path from 'node:path';
+import type { HookTable } from './hooks.ts';
+
+export type Role = 'all' | 'session' | 'channel';
+
+export type StoreConfig =
+  | { kind: 'sqlite'; /** SQLite file; default `<dataDir>/xpush.db`. */ path?: string }
+  | { kind: 'postgres'; /** e.g. postgres://user@127.0.0.1:5432/xpush */ url: string; /** schema for all tables (tests use their own). Default `public`. */ schema?: string };
+
+export type BrokerConfig =
+  | { kind: 'memory' }
+  | { kind: 'redis'; url: string; /** Prefix of every Redis key and topic. Default `xpush:`. */ prefix?: string };
+
+export interface Config {
+  /** Which roles this process runs. Default `all` (session + channel server in one process). */
+  role: Role;
+  /** Interface to listen on. Default `0.0.0.0`. */
+  host: string;
+  /** TCP port for HTTP and WebSocket (0 = pick a free one). Default 8080. */
+  port: number;
+  /** URL clients use to reach this node's WebSocket (cluster node registry). Default derived from host:port. */
+  publicUrl?: string;
+  /** Stable node id (cluster). Default random per start. */
+  nodeId?: string;
+  /** Directory for the SQLite file and the generated admin token. Default `./data`. */
+  dataDir: string;
+  store: StoreConfig;
+  broker: BrokerConfig;
+  /** Admin credential for /v1/admin (Bearer). Default: read from (or generated into) `<dataDir>/admin-token`. */
+  adminToken?: string;
+  /** Lifetime of access (connection) tokens, seconds. Shorter = quicker revocation, more refreshes. Default 900. */
+  accessTokenTtlSec: number;
+  /** Lifetime of refresh tokens (a device stays logged in this long unused), seconds. Default 30 days. */
+  refreshTokenTtlSec: number;
+  /** Server ping interval; clients answer within pongTimeoutMs. Lower detects dead peers sooner, costs frames. Default 25000. */
+  pingIntervalMs: number;
+  /** How long to wait for a pong before closing with 3012. Default 8000. */
+  pongTimeoutMs: number;
+  /** A socket must send `connect` within this time or is closed with 3502. Default 10000. */
+  connectTimeoutMs: number;
+  /** Largest accepted WebSocket frame, bytes; bigger frames close the socket (1009). Default 65536. */
+  maxFrameBytes: number;
+  /** Largest publication `data` (encoded JSON), bytes; bigger gets error 106. Default 65536. */
+  maxMessageBytes: number;
+  /** Channels one connection may subscribe to; beyond gets error 106. Default 128. */
+  maxChannelsPerConnection: number;
+  /** Longest channel name. Default 255. */
+  maxChannelNameLength: number;
+  /** Malformed or refused commands tolerated per connection before closing with 3509. Default 20. */
+  maxErrorsPerConnection: number;
+  /** Commands per second per connection (token bucket, burst = 2×); beyond gets error 111. 0 = off. Default 1000. */
+  maxCommandsPerSecond: number;
+  /** Bytes queued to one socket before it is cut off as a slow consumer (3008). Higher tolerates slow links, costs memory. Default 4 MiB. */
+  maxWriteBufferBytes: number;
+  /** Replies/pushes gathered into one frame at most. Default 256. */
+  maxMessagesPerFrame: number;
+  /** Largest `limit` for history and unread fetches. Default 1000. */
+  maxHistoryLimit: number;
+  /** Most publications a resubscribe may recover; beyond, `recovered: false` (112 not used). Default 10000. */
+  maxRecoveryPublications: number;
+  /** Largest batch written to the store in one transaction. Default 1000. */
+  maxStoreBatch: number;
+  /** permessage-deflate on the WebSocket. Saves bandwidth, costs CPU per frame. Default false. */
+  perMessageDeflate: boolean;
+  /** How long graceful shutdown waits for in-flight writes, ms. Default 5000. */
+  shutdownTimeoutMs: number;
+  /** pino log level. Default `info` (`silent` in tests). */
+  logLevel: string;
+  /** Hooks passed inline (see hooks.ts); plugins can add more. */
+  hooks?: Partial<HookTable>;
+}
+
+export const defaultConfig: Config = {
+  role: 'all',
+  host: '0.0.0.0',
+  port: 8080,
+  dataDir: './data',
+  store: { kind: 'sqlite' },
+  broker: { kind: 'memory' },
+  accessTokenTtlSec: 900,
+  refreshTokenTtlSec: 30 * 24 * 3600,
+  pingIntervalMs: 25_000,
+  pongTimeoutMs: 8_000,
+  connectTimeoutMs: 10_000,
+  maxFrameBytes: 65_536,
+  maxMessageBytes: 65_536,
+  maxChannelsPerConnection: 128,
+  maxChannelNameLength: 255,
+  maxErrorsPerConnection: 20,
+  maxCommandsPerSecond: 1000,
+  maxWriteBufferBytes: 4 * 1024 * 1024,
+  maxMessagesPerFrame: 256,
+  maxHistoryLimit: 1000,
+  maxRecoveryPublications: 10_000,
+  maxStoreBatch: 1000,
+  perMessageDeflate: false,
+  shutdownTimeoutMs: 5000,
+  logLevel: 'info',
+};
+
+export type ConfigInput = Partial<Config>;
+
+/** Defaults + input, validated. Conflicting or impossible settings throw at once with the field named. */
+export function resolveConfig(input: ConfigInput = {}): Config {
+  const c: Config = { ...defaultConfig, ...stripUndefined(input) };
+  const positive: (keyof Config)[] = [
+    'accessTokenTtlSec', 'refreshTokenTtlSec', 'pingIntervalMs', 'pongTimeoutMs', 'connectTimeoutMs', 'maxFrameBytes',
+    'maxMessageBytes', 'maxChannelsPerConnection', 'maxChannelNameLength', 'maxErrorsPerConnection', 'maxWriteBufferBytes',
+    'maxMessagesPerFrame', 'maxHistoryLimit', 'maxRecoveryPublications', 'maxStoreBatch', 'shutdownTimeoutMs',
+  ];
+  for (const k of positive) {
+    const v = c[k];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new TypeError(`config.${k} must be a positive number, got ${String(v)}`);
+  }
+  if (!Number.isInteger(c.port) || c.port < 0 || c.port > 65535) throw new TypeError(`config.port must be 0..65535, got ${c.port}`);
+  if (!['all', 'session', 'channel'].includes(c.role)) throw new TypeError(`config.role must be all, session or channel, got ${c.role}`);
+  if (c.store.kind !== 'sqlite' && c.store.kind !== 'postgres') throw new TypeError(`config.store.kind must be sqlite or postgres`);
+  if (c.store.kind === 'postgres' && !c.store.url) throw new TypeError('config.store.url is required for the postgres store');
+  if (c.broker.kind !== 'memory' && c.broker.kind !== 'redis') throw new TypeError('config.broker.kind must be memory or redis');
+  if (c.broker.kind === 'redis' && !c.broker.url) throw new TypeError('config.broker.url is required for the redis broker');
+  if (c.role !== 'all' && c.broker.kind === 'memory') {
+    throw new TypeError(`config.role=${c.role} needs a shared broker (redis): with the memory broker the other roles cannot reach this process`);
+  }
+  if (c.role !== 'all' && c.store.kind === 'sqlite') {
+    throw new TypeError(`config.role=${c.role} needs a shared store (postgres): a SQLite file cannot be shared by several processes safely`);
+  }
+  if (c.maxMessageBytes > c.maxFrameBytes) throw new TypeError('config.maxMessageBytes cannot exceed config.maxFrameBytes');
+  if (c.pongTimeoutMs >= c.pingIntervalMs) throw new TypeError('config.pongTimeoutMs must be shorter than config.pingIntervalMs');
+  return c;
+}
+
+export function sqlitePath(c: Config): string {
+  return c.store.kind === 'sqlite' && c.store.path ? c.store.path : path.join(c.dataDir, 'xpush.db');
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

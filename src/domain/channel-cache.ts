@@ -1,0 +1,32 @@
+import type { ChannelRecord, Store } from '../store/store.ts';
+import { Errors } from '../errors.ts';
+
+/**
+ * Channel type/owner/epoch, read on every subscribe and publish. They never change while a channel
+ * exists (only `data` and `topOffset` do, and those are always read from the store), so a short
+ * TTL only bounds how long a channel deleted on another node still looks alive here.
+ */
+export class ChannelCache {
+  private readonly cache = new Map<string, { ch: ChannelRecord | undefined; at: number }>();
+  constructor(private readonly store: Store, private readonly ttlMs = 5000) {}
+
+  async get(app: string, channel: string): Promise<ChannelRecord | undefined> {
+    const key = app + '\0' + channel;
+    const hit = this.cache.get(key);
+    if (hit && Date.now() - hit.at < this.ttlMs) return hit.ch;
+    const ch = await this.store.channels.get(app, channel);
+    this.cache.set(key, { ch, at: Date.now() });
+    if (this.cache.size > 100_000) this.cache.delete(this.cache.keys().next().value as string);
+    return ch;
+  }
+
+  async require(app: string, channel: string): Promise<ChannelRecord> {
+    const ch = await this.get(app, channel);
+    if (!ch) throw Errors.unknownChannel.with(`channel "${channel}" does not exist`);
+    return ch;
+  }
+
+  forget(app: string, channel: string): void {
+    this.cache.delete(app + '\0' + channel);
+  }
+}

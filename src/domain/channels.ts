@@ -1,0 +1,144 @@
+import { randomBytes } from 'node:crypto';
+import type { Core } from './context.ts';
+import type { Actor } from '../hooks.ts';
+import type { ChannelRecord, ChannelType } from '../store/store.ts';
+import { Errors } from '../errors.ts';
+import { channelTopic, encodeEvent, userTopic } from '../broker/topics.ts';
+
+/** `actor === null` is the app's backend (server API): allowed everything. */
+export type Caller = Actor | null;
+
+export interface ChannelView {
+  channel: string;
+  type: ChannelType;
+  data: unknown;
+  owner: string | null;
+  offset: number;
+  epoch: string;
+  createdAt: number;
+  members?: string[];
+}
+
+export function viewOf(ch: ChannelRecord, members?: string[]): ChannelView {
+  const v: ChannelView = { channel: ch.name, type: ch.type, data: ch.data ?? null, owner: ch.ownerId, offset: ch.topOffset, epoch: ch.epoch, createdAt: ch.createdAt };
+  if (members) v.members = members;
+  return v;
+}
+
+function checkName(core: Core, channel: string): void {
+  if (channel.length > core.config.maxChannelNameLength) throw Errors.badRequest.with(`channel name longer than ${core.config.maxChannelNameLength}`);
+}
+
+/** May this user read (subscribe, history, presence) and publish in the channel? Throws 102/103. */
+export async function authorize(core: Core, app: string, channel: string, user: string | null): Promise<ChannelRecord> {
+  const ch = await core.channels.require(app, channel);
+  if (user === null || ch.type === 'open') return ch;
+  if (!(await core.store.channels.isMember(app, channel, user))) throw Errors.permissionDenied.with(`not a member of channel "${channel}"`);
+  return ch;
+}
+
+async function requireOwner(core: Core, app: string, channel: string, caller: Caller): Promise<ChannelRecord> {
+  const ch = await core.channels.require(app, channel);
+  if (caller && ch.ownerId !== caller.user) throw Errors.permissionDenied.with('only the channel owner may do this');
+  return ch;
+}
+
+async function checkUsersExist(core: Core, app: string, users: string[]): Promise<void> {
+  if (users.length === 0) return;
+  const found = new Set(await core.store.users.existing(app, users));
+  const missing = users.filter((u) => !found.has(u));
+  if (missing.length) throw Errors.badRequest.with(`unknown user(s): ${missing.slice(0, 5).join(', ')}`);
+}
+
+export async function createChannel(core: Core, app: string, caller: Caller, input: { channel: string; type?: ChannelType; members?: string[]; data?: unknown; owner?: string }): Promise<ChannelView> {
+  checkName(core, input.channel);
+  const owner = caller ? caller.user : input.owner ?? null;
+  const p = await core.hooks.before('beforeChannelCreate', {
+    app, actor: caller, channel: input.channel, type: input.type ?? 'members', members: [...new Set(input.members ?? [])], data: input.data ?? null,
+  });
+  const members = [...new Set(owner ? [owner, ...p.members] : p.members)];
+  await checkUsersExist(core, app, members);
+  const rec: ChannelRecord = {
+    appId: app, name: input.channel, type: p.type, data: p.data, ownerId: owner,
+    epoch: randomBytes(4).toString('hex'), topOffset: 0, createdAt: Date.now(),
+  };
+  await core.store.channels.create(rec, members);
+  core.channels.forget(app, input.channel);
+  for (const u of members) await notifyUser(core, app, u, 's', input.channel);
+  core.hooks.after('afterChannelCreate', { app, channel: input.channel, type: rec.type, members });
+  return viewOf(rec, rec.type === 'members' ? members : undefined);
+}
+
+export async function getChannel(core: Core, app: string, caller: Caller, channel: string): Promise<ChannelView> {
+  await authorize(core, app, channel, caller?.user ?? null);
+  const ch = await core.store.channels.get(app, channel);
+  if (!ch) throw Errors.unknownChannel;
+  return viewOf(ch, ch.type === 'members' ? await core.store.channels.members(app, channel) : undefined);
+}
+
+export async function updateChannel(core: Core, app: string, caller: Caller, channel: string, data: unknown): Promise<ChannelView> {
+  await requireOwner(core, app, channel, caller);
+  await core.store.channels.updateData(app, channel, data);
+  return getChannel(core, app, null, channel);
+}
+
+export async function deleteChannel(core: Core, app: string, caller: Caller, channel: string): Promise<void> {
+  await requireOwner(core, app, channel, caller);
+  await core.store.channels.delete(app, channel);
+  core.channels.forget(app, channel);
+  // Every node unsubscribes its local subscribers (push unsubscribe 2000).
+  await core.broker.publish(channelTopic(app, channel), encodeEvent('x', 0, channel));
+}
+
+export async function addMembers(core: Core, app: string, caller: Caller, channel: string, users: string[]): Promise<string[]> {
+  const ch = await requireOwner(core, app, channel, caller);
+  if (ch.type !== 'members') throw Errors.badRequest.with('open channels have no member list to edit; users join them');
+  await checkUsersExist(core, app, users);
+  const added = await core.store.channels.addMembers(app, channel, [...new Set(users)], Date.now());
+  for (const u of added) await notifyUser(core, app, u, 's', channel);
+  return added;
+}
+
+export async function removeMembers(core: Core, app: string, caller: Caller, channel: string, users: string[]): Promise<string[]> {
+  await requireOwner(core, app, channel, caller);
+  const removed = await core.store.channels.removeMembers(app, channel, [...new Set(users)]);
+  for (const u of removed) await notifyUser(core, app, u, 'x', channel);
+  return removed;
+}
+
+/** Open channels: become a member (so it is listed, counted for unread and auto-subscribed). */
+export async function joinChannel(core: Core, app: string, caller: Actor, channel: string): Promise<ChannelView> {
+  const ch = await core.channels.require(app, channel);
+  if (ch.type !== 'open' && !(await core.store.channels.isMember(app, channel, caller.user))) {
+    throw Errors.permissionDenied.with('members channels are joined by invitation (channel.members.add)');
+  }
+  const added = await core.store.channels.addMembers(app, channel, [caller.user], Date.now());
+  if (added.length) await notifyUser(core, app, caller.user, 's', channel);
+  return getChannel(core, app, caller, channel);
+}
+
+export async function leaveChannel(core: Core, app: string, caller: Actor, channel: string): Promise<void> {
+  await core.channels.require(app, channel);
+  const removed = await core.store.channels.removeMembers(app, channel, [caller.user]);
+  if (!removed.length) throw Errors.badRequest.with(`not a member of channel "${channel}"`);
+  await notifyUser(core, app, caller.user, 'x', channel);
+}
+
+export async function listMembers(core: Core, app: string, caller: Caller, channel: string): Promise<string[]> {
+  await authorize(core, app, channel, caller?.user ?? null);
+  return core.store.channels.members(app, channel);
+}
+
+export async function listChannels(core: Core, app: string, user: string): Promise<(ChannelView & { unread: number; readOffset: number })[]> {
+  const [channels, positions] = await Promise.all([core.store.channels.listForUser(app, user), core.store.reads.positions(app, user)]);
+  const pos = new Map(positions.map((p) => [p.channel, p]));
+  return channels.map((ch) => {
+    const p = pos.get(ch.name);
+    return { ...viewOf(ch), unread: p?.unread ?? ch.topOffset, readOffset: p?.readOffset ?? 0 };
+  });
+}
+
+/** Tells every node holding the user's connections (auto-subscribe / unsubscribe). */
+async function notifyUser(core: Core, app: string, user: string, kind: 's' | 'x', channel: string): Promise<void> {
+  await core.broker.publish(userTopic(app, user), encodeEvent(kind, 0, channel));
+}

@@ -1,0 +1,26 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config.ts';
+import type { Store } from '../store/store.ts';
+import type { Broker } from '../broker/broker.ts';
+import type { PresenceManager } from '../presence/presence.ts';
+import type { Hooks } from '../hooks.ts';
+import type { AppCache } from '../auth/app-cache.ts';
+import type { Publisher } from './publisher.ts';
+import type { ChannelCache } from './channel-cache.ts';
+
+/**
+ * What every XPUSH operation needs, shared by the session server (HTTP) and the channel server
+ * (socket RPC): both call the same domain functions, so the rules live in one place.
+ */
+export interface Core {
+  config: Config;
+  log: Logger;
+  store: Store;
+  broker: Broker;
+  presence: PresenceManager;
+  hooks: Hooks;
+  apps: AppCache;
+  channels: ChannelCache;
+  publisher: Publisher;
+  nodeId: string;
+}

@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import type { Core } from './context.ts';
+import type { Actor } from '../hooks.ts';
+import type { MessageRecord, NewMessage } from '../store/store.ts';
+import type { Publication } from '../protocol/types.ts';
+import { publicationOf } from '../protocol/frames.ts';
+import { Errors } from '../errors.ts';
+
+export interface PublishInput {
+  channel: string;
+  event?: string;
+  data: unknown;
+  /** Client message id: publishing the same id twice stores and delivers once. */
+  id?: string;
+}
+
+export interface PublishAck {
+  channel: string;
+  offset: number;
+  epoch: string;
+  id: string;
+  time: number;
+}
+
+/** The app's backend publishing (server API): no user, shown as sender ''. */
+export const BACKEND: Actor = { app: '', user: '', device: '', client: '' };
+
+/**
+ * Publish: beforePublish hooks (veto/enrich) → size check → durable store (group commit) → broker.
+ * Resolves with the stored sequence number only after the commit. Permission is the caller's job
+ * (a subscribed client was authorised at subscribe; the server API may publish anywhere).
+ */
+export async function publish(core: Core, app: string, sender: Actor, input: PublishInput): Promise<PublishAck> {
+  return commitPublish(core, await preparePublish(core, app, sender, input));
+}
+
+export interface PreparedPublish {
+  msg: NewMessage;
+  epoch: string;
+}
+
+/** Everything before the store: may await (hooks, channel lookup), so callers that need order chain it. */
+export async function preparePublish(core: Core, app: string, sender: Actor, input: PublishInput): Promise<PreparedPublish> {
+  const ch = await core.channels.require(app, input.channel);
+  let event = input.event ?? 'message';
+  let data: unknown = input.data === undefined ? null : input.data;
+  if (core.hooks.has('beforePublish')) {
+    const p = await core.hooks.before('beforePublish', { app, channel: input.channel, event, data, sender });
+    event = p.event;
+    data = p.data;
+  }
+  const size = Buffer.byteLength(JSON.stringify(data) ?? 'null');
+  if (size > core.config.maxMessageBytes) throw Errors.limitExceeded.with(`message data is ${size} bytes; the limit is ${core.config.maxMessageBytes}`);
+  return {
+    epoch: ch.epoch,
+    msg: {
+      appId: app, channel: input.channel, id: input.id ?? randomUUID(), event, data,
+      senderUser: sender.user, senderDevice: sender.device, senderClient: sender.client, time: Date.now(),
+    },
+  };
+}
+
+/** Enqueues synchronously (call order = store order), resolves after the commit. */
+export async function commitPublish(core: Core, p: PreparedPublish): Promise<PublishAck> {
+  const rec = await core.publisher.publish(p.msg);
+  core.hooks.after('afterPublish', { app: rec.appId, message: rec });
+  return { channel: rec.channel, offset: rec.offset, epoch: p.epoch, id: rec.id, time: rec.time };
+}
+
+export interface HistoryQuery {
+  after?: number;
+  before?: number;
+  limit?: number;
+}
+
+export interface HistoryPage {
+  publications: Publication[];
+  offset: number;
+  epoch: string;
+}
+
+/** History paged by sequence number; `before` pages backwards (newest first). Permission: caller's job. */
+export async function history(core: Core, app: string, channel: string, q: HistoryQuery): Promise<HistoryPage> {
+  const ch = await core.store.channels.get(app, channel);
+  if (!ch) throw Errors.unknownChannel.with(`channel "${channel}" does not exist`);
+  const limit = Math.min(q.limit ?? 100, core.config.maxHistoryLimit);
+  let recs: MessageRecord[] = [];
+  if (limit > 0) {
+    recs = q.before !== undefined
+      ? await core.store.messages.range(app, channel, { before: q.before, limit, reverse: true })
+      : await core.store.messages.range(app, channel, { after: q.after ?? 0, limit });
+  }
+  return { publications: recs.map((r) => publicationOf(r)), offset: ch.topOffset, epoch: ch.epoch };
+}

@@ -1,0 +1,92 @@
+import type { Logger } from 'pino';
+import type { MessageRecord, ChannelType } from './store/store.ts';
+import { XPushError } from './errors.ts';
+
+/**
+ * The typed hook table. Grammar (fixed): `beforeX` may veto (throw an XPushError, which answers the
+ * client) or enrich (return a partial payload that is merged in); `afterX` observes (its errors are
+ * logged, never reach the client). Custom commands are registered with `server.command` (see server.ts).
+ */
+export interface Actor {
+  app: string;
+  user: string;
+  device: string;
+  /** Connection id, '' for HTTP callers. */
+  client: string;
+}
+
+export interface HookPayloadByName {
+  beforeConnect: Actor & { info: unknown; data: unknown };
+  afterConnect: Actor;
+  afterDisconnect: Actor & { code: number; reason: string };
+  beforeSubscribe: Actor & { channel: string };
+  beforePublish: { app: string; channel: string; event: string; data: unknown; sender: Actor };
+  afterPublish: { app: string; message: MessageRecord };
+  beforeChannelCreate: { app: string; actor: Actor | null; channel: string; type: ChannelType; members: string[]; data: unknown };
+  afterChannelCreate: { app: string; channel: string; type: ChannelType; members: string[] };
+  beforeRegister: { app: string; user: string; profile: Record<string, unknown> };
+  afterLogin: { app: string; user: string; device: string; session: string };
+  beforeRpc: Actor & { method: string; data: unknown };
+}
+
+export type HookName = keyof HookPayloadByName;
+type Before = { [K in HookName]: K extends `before${string}` ? K : never }[HookName];
+
+export type HookFn<K extends HookName> = (payload: HookPayloadByName[K]) =>
+  | void
+  | Partial<HookPayloadByName[K]>
+  | Promise<void | Partial<HookPayloadByName[K]>>;
+
+export type HookTable = { [K in HookName]: HookFn<K> };
+
+/** A plugin: a named bundle of hooks, custom commands and HTTP routes (see server.ts `use`). */
+export interface HookEntry<K extends HookName> { fn: HookFn<K>; priority: number }
+
+export class Hooks {
+  private readonly table = new Map<HookName, HookEntry<any>[]>();
+  constructor(private readonly log: Logger) {}
+
+  /** Higher priority runs first; equal priorities run in registration order. */
+  add<K extends HookName>(name: K, fn: HookFn<K>, priority = 0): void {
+    if (typeof fn !== 'function') throw new TypeError(`hook ${name} must be a function`);
+    if (!name.startsWith('before') && !name.startsWith('after')) throw new TypeError(`unknown hook ${name}`);
+    const list = this.table.get(name) ?? [];
+    list.push({ fn, priority });
+    list.sort((a, b) => b.priority - a.priority);
+    this.table.set(name, list);
+  }
+
+  has(name: HookName): boolean {
+    return (this.table.get(name)?.length ?? 0) > 0;
+  }
+
+  /** Runs `before` hooks in order; returns the (possibly enriched) payload. A thrown XPushError vetoes. */
+  async before<K extends Before>(name: K, payload: HookPayloadByName[K]): Promise<HookPayloadByName[K]> {
+    const list = this.table.get(name);
+    if (!list) return payload;
+    let p = payload;
+    for (const { fn } of list) {
+      let out: unknown;
+      try {
+        out = await fn(p);
+      } catch (err) {
+        if (err instanceof XPushError) throw err;
+        this.log.error({ err, hook: name }, 'hook failed');
+        throw err;
+      }
+      if (out && typeof out === 'object') p = { ...p, ...(out as object) };
+    }
+    return p;
+  }
+
+  /** Runs `after` hooks without waiting the caller on them; failures are logged. */
+  after<K extends Exclude<HookName, Before>>(name: K, payload: HookPayloadByName[K]): void {
+    const list = this.table.get(name);
+    if (!list) return;
+    for (const { fn } of list) {
+      Promise.resolve()
+        .then(() => fn(payload))
+        .catch((err) => this.log.error({ err, hook: name }, 'after-hook failed'));
+    }
+  }
+}

@@ -1,0 +1,56 @@
+import { COMMAND_NAMES, type Command, type CommandName } from './types.ts';
+
+export type Decoded =
+  | { ok: true; pong: true }
+  | { ok: true; pong?: false; id: number; name: CommandName; body: Record<string, unknown> }
+  | { ok: false; id: number | undefined; message: string };
+
+const names = new Set<string>(COMMAND_NAMES);
+
+/**
+ * Splits one text frame into its commands (newline-separated JSON objects) and checks the envelope:
+ * exactly one known command field whose value is an object, and a positive integer id (only `send`
+ * may omit it). Bodies are checked by each command. Pure: no I/O.
+ */
+export function decodeFrame(text: string): Decoded[] {
+  const out: Decoded[] = [];
+  let start = 0;
+  while (start <= text.length) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    const line = text.slice(start, end).trim();
+    start = end + 1;
+    if (line.length > 0) out.push(decodeLine(line));
+  }
+  return out;
+}
+
+function decodeLine(line: string): Decoded {
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch {
+    return { ok: false, id: undefined, message: 'malformed JSON' };
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return { ok: false, id: undefined, message: 'a command must be a JSON object' };
+  const obj = v as Record<string, unknown>;
+  const keys = Object.keys(obj);
+  if (keys.length === 0) return { ok: true, pong: true };
+  const rawId = obj.id;
+  const id = Number.isSafeInteger(rawId) && (rawId as number) > 0 ? (rawId as number) : undefined;
+  if (rawId !== undefined && id === undefined) return { ok: false, id: undefined, message: 'id must be a positive integer' };
+  let name: CommandName | undefined;
+  for (const k of keys) {
+    if (k === 'id') continue;
+    if (!names.has(k)) return { ok: false, id, message: `unknown command "${k.slice(0, 40)}"` };
+    if (name) return { ok: false, id, message: 'one command per object' };
+    name = k as CommandName;
+  }
+  if (!name) return { ok: false, id, message: 'no command' };
+  const body = obj[name];
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return { ok: false, id, message: `${name} must be an object` };
+  if (id === undefined && name !== 'send') return { ok: false, id, message: 'id is required' };
+  return { ok: true, id: id ?? 0, name, body: body as Record<string, unknown> };
+}
+
+export type { Command };

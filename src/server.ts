@@ -1,0 +1,176 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { resolveConfig, type Config, type ConfigInput } from './config.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { Hooks, type HookFn, type HookName, type HookTable } from './hooks.ts';
+import type { Store } from './store/store.ts';
+import { openStore } from './store/open-store.ts';
+import type { Broker, BrokerHandler } from './broker/broker.ts';
+import { MemoryBroker } from './broker/broker-memory.ts';
+import type { PresenceManager } from './presence/presence.ts';
+import { MemoryPresence } from './presence/presence-memory.ts';
+import { AppCache } from './auth/app-cache.ts';
+import { ChannelCache } from './domain/channel-cache.ts';
+import { Publisher } from './domain/publisher.ts';
+import type { Core } from './domain/context.ts';
+import { Hub } from './channel/hub.ts';
+import { Gateway, WS_PATH } from './channel/gateway.ts';
+import type { Client } from './channel/client.ts';
+import type { CommandHandler } from './channel/context.ts';
+import { isBuiltinRpc } from './protocol/rpc-methods.ts';
+import { createHttp } from './session/http.ts';
+import { adminRoutes } from './session/routes/admin.ts';
+import { authRoutes } from './session/routes/auth.ts';
+import { serverApiRoutes, type ConnectionView } from './session/routes/server-api.ts';
+import { clusterRoutes, Cluster } from './cluster/cluster.ts';
+
+/** A plugin bundles service features: hooks, custom commands and HTTP routes, added with `use`. */
+export interface XPushPlugin {
+  name: string;
+  /** Hooks of higher priority run first. Default 0. */
+  priority?: number;
+  hooks?: Partial<HookTable>;
+  commands?: Record<string, CommandHandler>;
+  routes?(http: FastifyInstance, server: XPushServer): void | Promise<void>;
+}
+
+export interface XPushServer {
+  readonly config: Config;
+  readonly log: Logger;
+  /** The fastify instance: add your own HTTP routes before `start()`. */
+  readonly http: FastifyInstance;
+  readonly core: Core;
+  readonly nodeId: string;
+  /** http://host:port once started. */
+  readonly url: string;
+  /** ws://host:port/connection/websocket once started. */
+  readonly wsUrl: string;
+  readonly adminToken: string;
+  /** A custom command clients call with `rpc {method: name, data}`; the handler's return is the ack. */
+  command(name: string, handler: CommandHandler): this;
+  hook<K extends HookName>(name: K, fn: HookFn<K>, priority?: number): this;
+  use(plugin: XPushPlugin): Promise<this>;
+  /** Connections on this node (all apps, or one). */
+  connections(app?: string): ConnectionView[];
+  start(): Promise<void>;
+  /** Graceful: stop accepting, tell clients to reconnect (3001), flush the store, close. */
+  close(): Promise<void>;
+}
+
+/** Builds a server from config (embedded defaults: SQLite in ./data, in-process broker). */
+export async function createServer(input: ConfigInput = {}): Promise<XPushServer> {
+  const config = resolveConfig(input);
+  const log = createLogger(config.logLevel);
+  const nodeId = config.nodeId ?? 'node-' + randomBytes(4).toString('hex');
+  const store: Store = await openStore(config.store, config.dataDir);
+  const { broker, presence } = await openBackends(config);
+  const hooks = new Hooks(log);
+  for (const [name, fn] of Object.entries(config.hooks ?? {})) hooks.add(name as HookName, fn as HookFn<HookName>);
+  const publisher = new Publisher(store, broker, log, config.maxStoreBatch);
+  const core: Core = { config, log, store, broker, presence, hooks, apps: new AppCache(store), channels: new ChannelCache(store), publisher, nodeId };
+  const hub = new Hub(broker, store, log);
+  const commands = new Map<string, CommandHandler>();
+  const runsChannel = config.role !== 'session';
+  const gateway = runsChannel ? new Gateway({ core, hub, commands }) : undefined;
+
+  const handler: BrokerHandler = {
+    onEvent: (topic, payload) => hub.onEvent(topic, payload),
+    onConnectionState: (lost) => {
+      publisher.brokerUp = !lost;
+      hub.onConnectionState(lost);
+    },
+  };
+  await broker.start(handler);
+
+  const http = await createHttp(log, config.maxFrameBytes * 2);
+  const adminToken = config.adminToken ?? readOrCreateAdminToken(config.dataDir);
+  const connections = (app?: string): ConnectionView[] => hub.all()
+    .filter((c) => !app || c.app === app)
+    .map((h) => {
+      const c = h as Client;
+      return { client: c.id, user: c.user, device: c.device, node: nodeId, channels: [...c.subs.keys()] };
+    });
+  const onlineDevices = (app: string, user: string) => new Set(connections(app).filter((c) => c.user === user).map((c) => c.device));
+  const cluster = new Cluster(config, nodeId, log, () => hub.clients.size);
+  if (config.role !== 'channel') {
+    adminRoutes(http, core, adminToken);
+    authRoutes(http, core, onlineDevices);
+    serverApiRoutes(http, core, connections);
+  }
+  clusterRoutes(http, cluster, core);
+
+  let url = '';
+  let wsUrl = '';
+  let started = false;
+  let closing: Promise<void> | undefined;
+
+  const server: XPushServer = {
+    config, log, http, core, nodeId, adminToken,
+    get url() { return url; },
+    get wsUrl() { return wsUrl; },
+    command(name, fn) {
+      if (typeof fn !== 'function') throw new TypeError(`command ${name}: handler must be a function`);
+      if (!name || isBuiltinRpc(name)) throw new TypeError(`command name "${name}" is empty or reserved by a built-in RPC method`);
+      if (commands.has(name)) throw new TypeError(`command "${name}" is already registered`);
+      commands.set(name, fn);
+      return server;
+    },
+    hook(name, fn, priority = 0) {
+      hooks.add(name, fn, priority);
+      return server;
+    },
+    async use(plugin) {
+      for (const [name, fn] of Object.entries(plugin.hooks ?? {})) hooks.add(name as HookName, fn as HookFn<HookName>, plugin.priority ?? 0);
+      for (const [name, fn] of Object.entries(plugin.commands ?? {})) server.command(name, fn);
+      if (plugin.routes) await plugin.routes(http, server);
+      return server;
+    },
+    connections,
+    async start() {
+      if (started) throw new Error('server already started');
+      started = true;
+      await http.listen({ host: config.host, port: config.port });
+      const addr = http.server.address() as AddressInfo;
+      const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+      url = `http://${host}:${addr.port}`;
+      wsUrl = config.publicUrl ?? `ws://${host}:${addr.port}${WS_PATH}`;
+      gateway?.attach(http.server);
+      await cluster.start({ url, wsUrl, role: config.role });
+      log.info({ url, wsUrl, role: config.role, nodeId, store: store.kind, broker: broker.kind }, 'xpush started');
+    },
+    close() {
+      closing ??= (async () => {
+        gateway?.shutdown();
+        await cluster.stop();
+        await publisher.drain();
+        if (started) await http.close();
+        await broker.close();
+        await presence.close();
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+  return server;
+}
+
+async function openBackends(config: Config): Promise<{ broker: Broker; presence: PresenceManager }> {
+  if (config.broker.kind === 'memory') return { broker: new MemoryBroker(), presence: new MemoryPresence() };
+  const { RedisBroker } = await import('./broker/broker-redis.ts');
+  const { RedisPresence } = await import('./presence/presence-redis.ts');
+  const prefix = config.broker.prefix ?? 'xpush:';
+  return { broker: new RedisBroker(config.broker.url, prefix), presence: new RedisPresence(config.broker.url, prefix) };
+}
+
+/** The admin credential survives restarts: generated once into the data dir (mode 0600). */
+function readOrCreateAdminToken(dataDir: string): string {
+  const file = path.join(dataDir, 'admin-token');
+  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
+  fs.mkdirSync(dataDir, { recursive: true });
+  const token = 'adm_' + randomBytes(24).toString('base64url');
+  fs.writeFileSync(file, token + '\n', { mode: 0o600 });
+  return token;
+}

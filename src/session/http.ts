@@ -1,0 +1,51 @@
+import Fastify, { LogController, type FastifyInstance, type FastifyError, type FastifyBaseLogger } from 'fastify';
+import swagger from '@fastify/swagger';
+import type { Logger } from 'pino';
+import { XPushError, Errors } from '../errors.ts';
+
+/**
+ * The HTTP side shared by both roles: fastify with every body/query schema-checked (unknown fields
+ * refused, not silently dropped), errors as `{error: {code, message}}` with the right status, and
+ * the OpenAPI document at /openapi.json.
+ */
+export async function createHttp(log: Logger, maxBodyBytes: number): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: log as unknown as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: maxBodyBytes,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+  });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'XPUSH HTTP API', version: '0.1.0', description: 'Session server: apps, users, devices, auth, channels, server API. See docs/http-api.md.' },
+      components: {
+        securitySchemes: {
+          admin: { type: 'http', scheme: 'bearer' },
+          appKey: { type: 'apiKey', in: 'header', name: 'X-App-Key' },
+          apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+          user: { type: 'http', scheme: 'bearer' },
+        },
+      },
+    },
+  });
+  app.setErrorHandler((err: FastifyError | XPushError, req, reply) => {
+    if (err instanceof XPushError) return reply.status(err.status).send({ error: err.toJSON() });
+    const fe = err as FastifyError;
+    if (fe.validation) {
+      const v = fe.validation[0];
+      const where = v?.instancePath ? v.instancePath.slice(1).replace(/\//g, '.') : fe.validationContext ?? 'body';
+      const extra = v?.keyword === 'additionalProperties' ? ` (${String((v.params as { additionalProperty?: string }).additionalProperty)})` : '';
+      return reply.status(400).send({ error: { code: Errors.badRequest.code, message: `${fe.validationContext ?? 'body'} ${where}: ${v?.message ?? 'invalid'}${extra}`.replace(/^(\w+) \1: /, '$1: ') } });
+    }
+    if (fe.statusCode && fe.statusCode < 500) {
+      const code = fe.statusCode === 413 ? Errors.limitExceeded.code : fe.statusCode === 404 ? Errors.notFound.code : Errors.badRequest.code;
+      return reply.status(fe.statusCode).send({ error: { code, message: fe.message } });
+    }
+    req.log.error({ err }, 'request failed');
+    return reply.status(500).send({ error: Errors.internal.toJSON() });
+  });
+  app.setNotFoundHandler((req, reply) => reply.status(404).send({ error: { code: Errors.notFound.code, message: `no route ${req.method} ${req.url.split('?')[0]}` } }));
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  return app;
+}

@@ -1,0 +1,40 @@
+import type pg from 'pg';
+import type { AppRecord, AppStore } from '../store.ts';
+import { conflictAware, tx } from './db.ts';
+
+/** Tables holding rows owned by an app; deleting an app clears each of them. */
+const OWNED = ['users', 'sessions', 'channel_members', 'messages', 'read_positions', 'user_groups', 'channels'];
+
+interface AppRow { id: string; name: string; key: string; secret: string; created_at: number }
+
+const toApp = (r: AppRow): AppRecord => ({ id: r.id, name: r.name, key: r.key, secret: r.secret, createdAt: r.created_at });
+
+/** See AppStore. */
+export class PostgresAppStore implements AppStore {
+  constructor(private readonly pool: pg.Pool) {}
+
+  async create(app: AppRecord): Promise<void> {
+    await conflictAware(this.pool.query(
+      'INSERT INTO apps (id, name, key, secret, created_at) VALUES ($1, $2, $3, $4, $5)',
+      [app.id, app.name, app.key, app.secret, app.createdAt],
+    ));
+  }
+
+  async get(appId: string): Promise<AppRecord | undefined> {
+    const { rows } = await this.pool.query<AppRow>('SELECT * FROM apps WHERE id = $1', [appId]);
+    return rows[0] && toApp(rows[0]);
+  }
+
+  async list(): Promise<AppRecord[]> {
+    const { rows } = await this.pool.query<AppRow>('SELECT * FROM apps ORDER BY created_at, id');
+    return rows.map(toApp);
+  }
+
+  async delete(appId: string): Promise<boolean> {
+    return tx(this.pool, async (c) => {
+      for (const table of OWNED) await c.query(`DELETE FROM ${table} WHERE app_id = $1`, [appId]);
+      const res = await c.query('DELETE FROM apps WHERE id = $1', [appId]);
+      return res.rowCount === 1;
+    });
+  }
+}

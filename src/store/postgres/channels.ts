@@ -1,0 +1,113 @@
+import type pg from 'pg';
+import type { ChannelRecord, ChannelStore, ChannelType } from '../store.ts';
+import { inInputOrder, json, tx, uniq } from './db.ts';
+
+export interface ChannelRow {
+  app_id: string; name: string; type: ChannelType; data: unknown; owner_id: string | null;
+  epoch: string; top_offset: number; created_at: number;
+}
+
+export const toChannel = (r: ChannelRow): ChannelRecord => ({
+  appId: r.app_id, name: r.name, type: r.type, data: r.data, ownerId: r.owner_id,
+  epoch: r.epoch, topOffset: r.top_offset, createdAt: r.created_at,
+});
+
+/** Tables keyed by (app_id, channel) that go with the channel when it is deleted. */
+const CHANNEL_OWNED = ['channel_members', 'messages', 'read_positions'];
+
+/** See ChannelStore. */
+export class PostgresChannelStore implements ChannelStore {
+  constructor(private readonly pool: pg.Pool) {}
+
+  async create(ch: ChannelRecord, members: string[]): Promise<void> {
+    await tx(this.pool, async (c) => {
+      await c.query(
+        `INSERT INTO channels (app_id, name, type, data, owner_id, epoch, top_offset, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [ch.appId, ch.name, ch.type, json(ch.data), ch.ownerId, ch.epoch, ch.topOffset ?? 0, ch.createdAt],
+      );
+      if (members.length > 0) {
+        await c.query(
+          `INSERT INTO channel_members (app_id, channel, user_id, added_at)
+           SELECT $1, $2, u, $4 FROM unnest($3::text[]) AS u ON CONFLICT DO NOTHING`,
+          [ch.appId, ch.name, uniq(members), ch.createdAt],
+        );
+      }
+    });
+  }
+
+  async get(appId: string, name: string): Promise<ChannelRecord | undefined> {
+    const { rows } = await this.pool.query<ChannelRow>('SELECT * FROM channels WHERE app_id = $1 AND name = $2', [appId, name]);
+    return rows[0] && toChannel(rows[0]);
+  }
+
+  async updateData(appId: string, name: string, data: unknown): Promise<boolean> {
+    const res = await this.pool.query('UPDATE channels SET data = $3 WHERE app_id = $1 AND name = $2', [appId, name, json(data)]);
+    return res.rowCount === 1;
+  }
+
+  async delete(appId: string, name: string): Promise<boolean> {
+    return tx(this.pool, async (c) => {
+      // Delete the channel row first: it takes the row lock appenders take, so no append can slip
+      // a message in between our deletes.
+      const res = await c.query('DELETE FROM channels WHERE app_id = $1 AND name = $2', [appId, name]);
+      for (const table of CHANNEL_OWNED) await c.query(`DELETE FROM ${table} WHERE app_id = $1 AND channel = $2`, [appId, name]);
+      return res.rowCount === 1;
+    });
+  }
+
+  async addMembers(appId: string, name: string, userIds: string[], at: number): Promise<string[]> {
+    if (userIds.length === 0) return [];
+    // Only into an existing channel: a missing channel adds nobody (not-found is [], not an error).
+    // KEY SHARE waits for a concurrent delete of the channel (and then sees it gone) but not for
+    // appenders, whose NO KEY UPDATE lock it does not conflict with.
+    const { rows } = await this.pool.query<{ user_id: string }>(
+      `INSERT INTO channel_members (app_id, channel, user_id, added_at)
+       SELECT $1, $2, u, $4 FROM unnest($3::text[]) AS u
+       WHERE EXISTS (SELECT 1 FROM channels WHERE app_id = $1 AND name = $2 FOR KEY SHARE)
+       ON CONFLICT DO NOTHING RETURNING user_id`,
+      [appId, name, uniq(userIds), at],
+    );
+    return inInputOrder(userIds, rows.map((r) => r.user_id));
+  }
+
+  async removeMembers(appId: string, name: string, userIds: string[]): Promise<string[]> {
+    if (userIds.length === 0) return [];
+    return tx(this.pool, async (c) => {
+      const { rows } = await c.query<{ user_id: string }>(
+        'DELETE FROM channel_members WHERE app_id = $1 AND channel = $2 AND user_id = ANY($3::text[]) RETURNING user_id',
+        [appId, name, uniq(userIds)],
+      );
+      const removed = inInputOrder(userIds, rows.map((r) => r.user_id));
+      if (removed.length > 0) {
+        await c.query(
+          'DELETE FROM read_positions WHERE app_id = $1 AND channel = $2 AND user_id = ANY($3::text[])', [appId, name, removed],
+        );
+      }
+      return removed;
+    });
+  }
+
+  async isMember(appId: string, name: string, userId: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      'SELECT 1 FROM channel_members WHERE app_id = $1 AND channel = $2 AND user_id = $3', [appId, name, userId],
+    );
+    return rowCount === 1;
+  }
+
+  async members(appId: string, name: string): Promise<string[]> {
+    const { rows } = await this.pool.query<{ user_id: string }>(
+      'SELECT user_id FROM channel_members WHERE app_id = $1 AND channel = $2 ORDER BY user_id', [appId, name],
+    );
+    return rows.map((r) => r.user_id);
+  }
+
+  async listForUser(appId: string, userId: string): Promise<ChannelRecord[]> {
+    const { rows } = await this.pool.query<ChannelRow>(
+      `SELECT c.* FROM channel_members m JOIN channels c ON c.app_id = m.app_id AND c.name = m.channel
+       WHERE m.app_id = $1 AND m.user_id = $2 ORDER BY c.name`,
+      [appId, userId],
+    );
+    return rows.map(toChannel);
+  }
+}

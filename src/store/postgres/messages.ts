@@ -1,0 +1,123 @@
+import type pg from 'pg';
+import { Errors } from '../../errors.ts';
+import type { MessageRecord, MessageStore, NewMessage } from '../store.ts';
+import { json, tx } from './db.ts';
+
+interface MessageRow {
+  app_id: string; channel: string; msg_offset: number; id: string; event: string; data: unknown;
+  sender_user: string; sender_device: string; sender_client: string; time: number;
+}
+
+const toMessage = (r: MessageRow): MessageRecord => ({
+  appId: r.app_id, channel: r.channel, offset: r.msg_offset, id: r.id, event: r.event, data: r.data,
+  senderUser: r.sender_user, senderDevice: r.sender_device, senderClient: r.sender_client, time: r.time,
+});
+
+// NUL cannot appear in a PostgreSQL text value, so it separates key parts unambiguously.
+const chanKey = (appId: string, channel: string): string => `${appId}\0${channel}`;
+const msgKey = (appId: string, channel: string, id: string): string => `${appId}\0${channel}\0${id}`;
+
+/**
+ * Locks the batch's channel rows. ORDER BY makes every process lock in the same order, so two
+ * batches touching the same channels queue instead of deadlocking. NO KEY UPDATE (what an UPDATE
+ * of top_offset takes anyway) serialises appenders without blocking member inserts (KEY SHARE).
+ */
+const LOCK_CHANNELS = `
+SELECT app_id, name, top_offset FROM channels
+WHERE (app_id, name) IN (SELECT a, n FROM unnest($1::text[], $2::text[]) AS k(a, n))
+ORDER BY app_id, name FOR NO KEY UPDATE`;
+
+/** Already-stored messages with one of the batch's ids; read after the lock, so nothing can race in. */
+const FIND_EXISTING = `
+SELECT m.* FROM unnest($1::text[], $2::text[], $3::text[]) AS k(a, n, i)
+JOIN messages m ON m.app_id = k.a AND m.channel = k.n AND m.id = k.i`;
+
+/** Inserts the new rows, moves the channel tops and the senders' read positions: one round trip. */
+const WRITE = `
+WITH ins AS (
+  INSERT INTO messages (app_id, channel, msg_offset, id, event, data, sender_user, sender_device, sender_client, time)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::int8[], $4::text[], $5::text[], $6::json[], $7::text[], $8::text[], $9::text[], $10::int8[])
+), tops AS (
+  UPDATE channels c SET top_offset = t.top
+  FROM unnest($11::text[], $12::text[], $13::int8[]) AS t(a, n, top)
+  WHERE c.app_id = t.a AND c.name = t.n
+)
+INSERT INTO read_positions (app_id, channel, user_id, read_offset)
+SELECT * FROM unnest($14::text[], $15::text[], $16::text[], $17::int8[])
+ON CONFLICT (app_id, user_id, channel) DO UPDATE SET read_offset = GREATEST(read_positions.read_offset, EXCLUDED.read_offset)`;
+
+/** See MessageStore. */
+export class PostgresMessageStore implements MessageStore {
+  constructor(private readonly pool: pg.Pool) {}
+
+  async append(batch: NewMessage[]): Promise<MessageRecord[]> {
+    if (batch.length === 0) return [];
+    const channels = new Map<string, { appId: string; channel: string }>();
+    for (const m of batch) channels.set(chanKey(m.appId, m.channel), { appId: m.appId, channel: m.channel });
+    const chans = [...channels.values()];
+
+    return tx(this.pool, async (c) => {
+      const locked = await c.query<{ app_id: string; name: string; top_offset: number }>(
+        LOCK_CHANNELS, [chans.map((k) => k.appId), chans.map((k) => k.channel)],
+      );
+      if (locked.rows.length !== channels.size) throw Errors.unknownChannel;
+      const tops = new Map(locked.rows.map((r) => [chanKey(r.app_id, r.name), r.top_offset]));
+
+      const found = await c.query<MessageRow>(
+        FIND_EXISTING, [batch.map((m) => m.appId), batch.map((m) => m.channel), batch.map((m) => m.id)],
+      );
+      const known = new Map(found.rows.map((r) => [msgKey(r.app_id, r.channel, r.id), toMessage(r)]));
+
+      const out: MessageRecord[] = [];
+      const moved = new Set<string>();
+      const fresh: MessageRecord[] = [];
+      const reads = new Map<string, { appId: string; channel: string; user: string; offset: number }>();
+      for (const m of batch) {
+        const k = msgKey(m.appId, m.channel, m.id);
+        const prior = known.get(k); // stored before, or earlier in this same batch
+        if (prior) { out.push(prior); continue; }
+        const ck = chanKey(m.appId, m.channel);
+        const offset = (tops.get(ck) ?? 0) + 1;
+        tops.set(ck, offset);
+        moved.add(ck);
+        const rec: MessageRecord = {
+          appId: m.appId, channel: m.channel, offset, id: m.id, event: m.event, data: m.data,
+          senderUser: m.senderUser, senderDevice: m.senderDevice, senderClient: m.senderClient, time: m.time,
+        };
+        known.set(k, rec);
+        fresh.push(rec);
+        out.push(rec);
+        // '' is the app's backend: it has no read position to move.
+        if (m.senderUser !== '') reads.set(`${ck}\0${m.senderUser}`, { appId: m.appId, channel: m.channel, user: m.senderUser, offset });
+      }
+      if (fresh.length === 0) return out;
+
+      const moves = [...moved].map((ck) => ({ ...channels.get(ck)!, top: tops.get(ck)! }));
+      const rp = [...reads.values()];
+      await c.query(WRITE, [
+        fresh.map((r) => r.appId), fresh.map((r) => r.channel), fresh.map((r) => r.offset), fresh.map((r) => r.id),
+        fresh.map((r) => r.event), fresh.map((r) => json(r.data)), fresh.map((r) => r.senderUser),
+        fresh.map((r) => r.senderDevice), fresh.map((r) => r.senderClient), fresh.map((r) => r.time),
+        moves.map((t) => t.appId), moves.map((t) => t.channel), moves.map((t) => t.top),
+        rp.map((r) => r.appId), rp.map((r) => r.channel), rp.map((r) => r.user), rp.map((r) => r.offset),
+      ]);
+      return out;
+    });
+  }
+
+  async range(appId: string, channel: string, q: { after?: number; before?: number; limit: number; reverse?: boolean }): Promise<MessageRecord[]> {
+    const limit = Math.max(0, Math.floor(q.limit));
+    if (limit === 0) return [];
+    const where = ['app_id = $1', 'channel = $2'];
+    const params: unknown[] = [appId, channel];
+    if (q.after !== undefined) { params.push(q.after); where.push(`msg_offset > $${params.length}`); }
+    if (q.before !== undefined) { params.push(q.before); where.push(`msg_offset < $${params.length}`); }
+    params.push(limit);
+    const { rows } = await this.pool.query<MessageRow>(
+      `SELECT * FROM messages WHERE ${where.join(' AND ')}
+       ORDER BY msg_offset ${q.reverse ? 'DESC' : 'ASC'} LIMIT $${params.length}`,
+      params,
+    );
+    return rows.map(toMessage);
+  }
+}

@@ -1,0 +1,141 @@
+import type pg from 'pg';
+import { tx } from './db.ts';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/**
+ * Versioned schema changes, applied in order and recorded in `schema_migrations`. Never edit a
+ * released entry: add a new one. Key columns use COLLATE "C" so ORDER BY is plain code-point order
+ * (the same as SQLite and a JS sort) whatever the database's locale, and prefix LIKE can use the index.
+ * Times and offsets are bigint epoch ms / counters (parsed to numbers by the store's type parser).
+ */
+export const migrations: Migration[] = [
+  {
+    version: 1,
+    name: 'initial',
+    sql: `
+CREATE TABLE apps (
+  id         text COLLATE "C" PRIMARY KEY,
+  name       text NOT NULL,
+  key        text COLLATE "C" NOT NULL UNIQUE,
+  secret     text NOT NULL,
+  created_at bigint NOT NULL
+);
+CREATE TABLE users (
+  app_id        text COLLATE "C" NOT NULL,
+  user_id       text COLLATE "C" NOT NULL,
+  password_hash text,
+  profile       jsonb NOT NULL DEFAULT '{}',
+  created_at    bigint NOT NULL,
+  PRIMARY KEY (app_id, user_id)
+);
+CREATE TABLE sessions (
+  app_id       text COLLATE "C" NOT NULL,
+  id           text COLLATE "C" NOT NULL,
+  user_id      text COLLATE "C" NOT NULL,
+  device_id    text NOT NULL,
+  push_token   text,
+  refresh_hash text NOT NULL,
+  created_at   bigint NOT NULL,
+  refreshed_at bigint NOT NULL,
+  expires_at   bigint NOT NULL,
+  revoked_at   bigint,
+  PRIMARY KEY (app_id, id)
+);
+CREATE INDEX sessions_refresh ON sessions (app_id, refresh_hash);
+CREATE INDEX sessions_user ON sessions (app_id, user_id);
+CREATE TABLE channels (
+  app_id     text COLLATE "C" NOT NULL,
+  name       text COLLATE "C" NOT NULL,
+  type       text NOT NULL CHECK (type IN ('members', 'open')),
+  data       jsonb,
+  owner_id   text COLLATE "C",
+  epoch      text NOT NULL,
+  top_offset bigint NOT NULL DEFAULT 0,
+  created_at bigint NOT NULL,
+  PRIMARY KEY (app_id, name)
+);
+CREATE TABLE channel_members (
+  app_id   text COLLATE "C" NOT NULL,
+  channel  text COLLATE "C" NOT NULL,
+  user_id  text COLLATE "C" NOT NULL,
+  added_at bigint NOT NULL,
+  PRIMARY KEY (app_id, channel, user_id)
+);
+CREATE INDEX channel_members_user ON channel_members (app_id, user_id, channel);
+-- data is json (not jsonb): kept as sent, and cheaper to insert on the publish hot path.
+CREATE TABLE messages (
+  app_id        text COLLATE "C" NOT NULL,
+  channel       text COLLATE "C" NOT NULL,
+  msg_offset    bigint NOT NULL,
+  id            text COLLATE "C" NOT NULL,
+  event         text NOT NULL,
+  data          json,
+  sender_user   text NOT NULL,
+  sender_device text NOT NULL,
+  sender_client text NOT NULL,
+  time          bigint NOT NULL,
+  PRIMARY KEY (app_id, channel, msg_offset),
+  UNIQUE (app_id, channel, id)
+);
+CREATE TABLE read_positions (
+  app_id      text COLLATE "C" NOT NULL,
+  user_id     text COLLATE "C" NOT NULL,
+  channel     text COLLATE "C" NOT NULL,
+  read_offset bigint NOT NULL,
+  PRIMARY KEY (app_id, user_id, channel)
+);
+CREATE INDEX read_positions_channel ON read_positions (app_id, channel);
+CREATE TABLE user_groups (
+  app_id   text COLLATE "C" NOT NULL,
+  owner_id text COLLATE "C" NOT NULL,
+  grp      text COLLATE "C" NOT NULL,
+  user_id  text COLLATE "C" NOT NULL,
+  PRIMARY KEY (app_id, owner_id, grp, user_id)
+);
+`,
+  },
+];
+
+/**
+ * Applies pending migrations in one transaction. The transaction-scoped advisory lock (keyed by
+ * schema) makes concurrent starters queue: the first applies, the others then see the recorded
+ * versions and do nothing. The schema itself is created under the same lock, since a bare
+ * CREATE SCHEMA IF NOT EXISTS can still fail with a unique violation when two sessions race.
+ */
+export async function migrate(pool: pg.Pool, schema: string, list: Migration[] = migrations): Promise<number[]> {
+  return tx(pool, async (c) => {
+    await c.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', ['xpush.migrate', schema]);
+    await c.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+    // Pooled connections already use this schema (search_path); SET LOCAL makes the migration
+    // independent of that, and of whether the schema existed when the connection was opened.
+    await c.query(`SET LOCAL search_path TO ${quoteIdent(schema)}`);
+    await c.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)`);
+    const done = new Set((await c.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
+    const applied: number[] = [];
+    for (const m of [...list].sort((a, b) => a.version - b.version)) {
+      if (done.has(m.version)) continue;
+      await c.query(m.sql);
+      await c.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, Date.now()]);
+      applied.push(m.version);
+    }
+    return applied;
+  });
+}
+
+/** Schema names come from config: accept plain identifiers only (a misuse throws at once). */
+export function checkSchemaName(schema: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) {
+    throw new TypeError(`PostgresStore: invalid schema name ${JSON.stringify(schema)} (letters, digits, _ ; max 63)`);
+  }
+  return schema;
+}
+
+function quoteIdent(id: string): string {
+  return `"${id.replace(/"/g, '""')}"`;
+}

@@ -1,0 +1,68 @@
+import type pg from 'pg';
+import type { Page, UserRecord, UserStore } from '../store.ts';
+import { conflictAware, inInputOrder, json, uniq } from './db.ts';
+
+interface UserRow { app_id: string; user_id: string; password_hash: string | null; profile: Record<string, unknown>; created_at: number }
+
+const toUser = (r: UserRow): UserRecord => ({
+  appId: r.app_id, userId: r.user_id, passwordHash: r.password_hash, profile: r.profile, createdAt: r.created_at,
+});
+
+/** Escapes LIKE wildcards so a prefix is matched literally. */
+const likePrefix = (prefix: string): string => prefix.replace(/[\\%_]/g, (ch) => `\\${ch}`) + '%';
+
+/** The cursor is the last userId of the page, base64url so callers treat it as opaque. */
+const encodeCursor = (userId: string): string => Buffer.from(userId, 'utf8').toString('base64url');
+const decodeCursor = (cursor: string): string => Buffer.from(cursor, 'base64url').toString('utf8');
+
+/** See UserStore. */
+export class PostgresUserStore implements UserStore {
+  constructor(private readonly pool: pg.Pool) {}
+
+  async create(u: UserRecord): Promise<void> {
+    await conflictAware(this.pool.query(
+      'INSERT INTO users (app_id, user_id, password_hash, profile, created_at) VALUES ($1, $2, $3, $4, $5)',
+      [u.appId, u.userId, u.passwordHash, json(u.profile ?? {}), u.createdAt],
+    ));
+  }
+
+  async get(appId: string, userId: string): Promise<UserRecord | undefined> {
+    const { rows } = await this.pool.query<UserRow>('SELECT * FROM users WHERE app_id = $1 AND user_id = $2', [appId, userId]);
+    return rows[0] && toUser(rows[0]);
+  }
+
+  async updateProfile(appId: string, userId: string, profile: Record<string, unknown>): Promise<boolean> {
+    const res = await this.pool.query('UPDATE users SET profile = $3 WHERE app_id = $1 AND user_id = $2', [appId, userId, json(profile)]);
+    return res.rowCount === 1;
+  }
+
+  async search(appId: string, q: { prefix?: string; field?: string; value?: string; limit: number; cursor?: string }): Promise<Page<UserRecord>> {
+    const where = ['app_id = $1'];
+    const params: unknown[] = [appId];
+    const add = (sql: (n: string) => string, v: unknown): void => { params.push(v); where.push(sql(`$${params.length}`)); };
+    if (q.prefix) add((n) => `user_id LIKE ${n}`, likePrefix(q.prefix));
+    if (q.field !== undefined && q.value !== undefined) {
+      params.push(q.field);
+      const f = `$${params.length}`;
+      add((n) => `profile ->> ${f} = ${n}`, q.value);
+    }
+    if (q.cursor) add((n) => `user_id > ${n}`, decodeCursor(q.cursor));
+    const limit = Math.max(0, Math.floor(q.limit));
+    // One extra row tells whether another page exists, so the last page carries no `next`.
+    params.push(limit + 1);
+    const { rows } = await this.pool.query<UserRow>(
+      `SELECT * FROM users WHERE ${where.join(' AND ')} ORDER BY user_id LIMIT $${params.length}`, params,
+    );
+    const items = rows.slice(0, limit).map(toUser);
+    const last = items[items.length - 1];
+    return rows.length > limit && last ? { items, next: encodeCursor(last.userId) } : { items };
+  }
+
+  async existing(appId: string, userIds: string[]): Promise<string[]> {
+    if (userIds.length === 0) return [];
+    const { rows } = await this.pool.query<{ user_id: string }>(
+      'SELECT user_id FROM users WHERE app_id = $1 AND user_id = ANY($2::text[])', [appId, uniq(userIds)],
+    );
+    return inInputOrder(userIds, rows.map((r) => r.user_id));
+  }
+}

@@ -1,0 +1,49 @@
+import { Errors } from '../../errors.ts';
+import type { AppRecord, AppStore } from '../store.ts';
+import type { Statements } from './db.ts';
+
+interface AppRow {
+  id: string;
+  name: string;
+  key: string;
+  secret: string;
+  created_at: number;
+}
+
+const COLS = 'id, name, key, secret, created_at';
+
+/** See AppStore (src/store/store.ts). */
+export class SqliteAppStore implements AppStore {
+  constructor(private readonly q: Statements) {}
+
+  async create(app: AppRecord): Promise<void> {
+    const r = this.q
+      .get(`INSERT INTO apps (${COLS}) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
+      .run(app.id, app.name, app.key, app.secret, app.createdAt);
+    if (r.changes === 0) throw Errors.conflict.with(`app ${app.id} (or its key) already exists`);
+  }
+
+  async get(appId: string): Promise<AppRecord | undefined> {
+    const row = this.q.get(`SELECT ${COLS} FROM apps WHERE id = ?`).get(appId) as AppRow | undefined;
+    return row && toApp(row);
+  }
+
+  async list(): Promise<AppRecord[]> {
+    return (this.q.get(`SELECT ${COLS} FROM apps ORDER BY id`).all() as AppRow[]).map(toApp);
+  }
+
+  /** One transaction over every table that holds app rows (there are no FK cascades). */
+  async delete(appId: string): Promise<boolean> {
+    return this.q.db.transaction(() => {
+      const gone = this.q.get('DELETE FROM apps WHERE id = ?').run(appId).changes > 0;
+      for (const table of ['users', 'sessions', 'channels', 'channel_members', 'messages', 'read_positions', 'user_groups']) {
+        this.q.get(`DELETE FROM ${table} WHERE app_id = ?`).run(appId);
+      }
+      return gone;
+    }).immediate();
+  }
+}
+
+function toApp(r: AppRow): AppRecord {
+  return { id: r.id, name: r.name, key: r.key, secret: r.secret, createdAt: r.created_at };
+}

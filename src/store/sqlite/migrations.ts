@@ -1,0 +1,125 @@
+import type Database from 'better-sqlite3';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/**
+ * Versioned schema changes, applied in order and recorded in `schema_migrations`. Never edit a
+ * released entry: add a new one. No foreign keys on purpose: the PostgreSQL store has none either, so
+ * both behave the same when a caller writes rows for an app or user that is not there; cascades are
+ * done explicitly by `apps.delete` and `channels.delete`. `msg_offset` avoids the OFFSET keyword.
+ * Every key column compares with BINARY (code-point order of UTF-8), the same order as COLLATE "C".
+ */
+export const migrations: Migration[] = [
+  {
+    version: 1,
+    name: 'initial',
+    sql: `
+CREATE TABLE apps (
+  id         TEXT NOT NULL PRIMARY KEY,
+  name       TEXT NOT NULL,
+  key        TEXT NOT NULL UNIQUE,
+  secret     TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE users (
+  app_id        TEXT NOT NULL,
+  user_id       TEXT NOT NULL,
+  password_hash TEXT,
+  profile       TEXT NOT NULL DEFAULT '{}',
+  created_at    INTEGER NOT NULL,
+  PRIMARY KEY (app_id, user_id)
+);
+CREATE TABLE sessions (
+  app_id       TEXT NOT NULL,
+  id           TEXT NOT NULL,
+  user_id      TEXT NOT NULL,
+  device_id    TEXT NOT NULL,
+  push_token   TEXT,
+  refresh_hash TEXT NOT NULL,
+  created_at   INTEGER NOT NULL,
+  refreshed_at INTEGER NOT NULL,
+  expires_at   INTEGER NOT NULL,
+  revoked_at   INTEGER,
+  PRIMARY KEY (app_id, id)
+);
+CREATE INDEX sessions_refresh ON sessions (app_id, refresh_hash);
+CREATE INDEX sessions_user ON sessions (app_id, user_id);
+CREATE TABLE channels (
+  app_id     TEXT NOT NULL,
+  name       TEXT NOT NULL,
+  type       TEXT NOT NULL CHECK (type IN ('members', 'open')),
+  data       TEXT,
+  owner_id   TEXT,
+  epoch      TEXT NOT NULL,
+  top_offset INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (app_id, name)
+);
+CREATE TABLE channel_members (
+  app_id   TEXT NOT NULL,
+  channel  TEXT NOT NULL,
+  user_id  TEXT NOT NULL,
+  added_at INTEGER NOT NULL,
+  PRIMARY KEY (app_id, channel, user_id)
+) WITHOUT ROWID;
+CREATE INDEX channel_members_user ON channel_members (app_id, user_id, channel);
+-- A rowid table (not WITHOUT ROWID): rows carry payloads up to maxMessageBytes, which would bloat
+-- a clustered key b-tree. History reads walk the primary-key index in offset order.
+CREATE TABLE messages (
+  app_id        TEXT NOT NULL,
+  channel       TEXT NOT NULL,
+  msg_offset    INTEGER NOT NULL,
+  id            TEXT NOT NULL,
+  event         TEXT NOT NULL,
+  data          TEXT,
+  sender_user   TEXT NOT NULL,
+  sender_device TEXT NOT NULL,
+  sender_client TEXT NOT NULL,
+  time          INTEGER NOT NULL,
+  PRIMARY KEY (app_id, channel, msg_offset)
+);
+CREATE UNIQUE INDEX messages_id ON messages (app_id, channel, id);
+CREATE TABLE read_positions (
+  app_id      TEXT NOT NULL,
+  user_id     TEXT NOT NULL,
+  channel     TEXT NOT NULL,
+  read_offset INTEGER NOT NULL,
+  PRIMARY KEY (app_id, user_id, channel)
+) WITHOUT ROWID;
+CREATE INDEX read_positions_channel ON read_positions (app_id, channel);
+CREATE TABLE user_groups (
+  app_id   TEXT NOT NULL,
+  owner_id TEXT NOT NULL,
+  grp      TEXT NOT NULL,
+  user_id  TEXT NOT NULL,
+  PRIMARY KEY (app_id, owner_id, grp, user_id)
+) WITHOUT ROWID;
+`,
+  },
+];
+
+/**
+ * Applies pending migrations in order, each in its own IMMEDIATE transaction (the write lock is
+ * taken up front, so two processes starting on the same file queue instead of both applying).
+ * Returns the versions applied by this call.
+ */
+export function migrate(db: Database.Database, list: Migration[] = migrations): number[] {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
+  const has = db.prepare<[number]>('SELECT 1 FROM schema_migrations WHERE version = ?');
+  const record = db.prepare<[number, string, number]>('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+  const applied: number[] = [];
+  for (const m of [...list].sort((a, b) => a.version - b.version)) {
+    db.transaction(() => {
+      if (has.get(m.version)) return;
+      db.exec(m.sql);
+      record.run(m.version, m.name, Date.now());
+      applied.push(m.version);
+    }).immediate();
+  }
+  return applied;
+}

@@ -1,0 +1,111 @@
+import { Errors } from '../../errors.ts';
+import type { Page, UserRecord, UserStore } from '../store.ts';
+import { uniq, type Statements } from './db.ts';
+
+interface UserRow {
+  app_id: string;
+  user_id: string;
+  password_hash: string | null;
+  profile: string;
+  created_at: number;
+}
+
+const COLS = 'app_id, user_id, password_hash, profile, created_at';
+
+/** See UserStore (src/store/store.ts). */
+export class SqliteUserStore implements UserStore {
+  constructor(private readonly q: Statements) {}
+
+  async create(u: UserRecord): Promise<void> {
+    const r = this.q
+      .get(`INSERT INTO users (${COLS}) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
+      .run(u.appId, u.userId, u.passwordHash, JSON.stringify(u.profile ?? {}), u.createdAt);
+    if (r.changes === 0) throw Errors.conflict.with(`user ${u.userId} already exists`);
+  }
+
+  async get(appId: string, userId: string): Promise<UserRecord | undefined> {
+    const row = this.q.get(`SELECT ${COLS} FROM users WHERE app_id = ? AND user_id = ?`).get(appId, userId) as UserRow | undefined;
+    return row && toUser(row);
+  }
+
+  async updateProfile(appId: string, userId: string, profile: Record<string, unknown>): Promise<boolean> {
+    const r = this.q.get('UPDATE users SET profile = ? WHERE app_id = ? AND user_id = ?').run(JSON.stringify(profile ?? {}), appId, userId);
+    return r.changes > 0;
+  }
+
+  /**
+   * Keyset paging on the primary key: the cursor is the last userId of the page. A prefix becomes a
+   * key range [prefix, upper) so the scan stops at the end of the prefix; the exact substr check
+   * keeps the match literal. A profile field cannot be indexed in general: those rows are filtered
+   * while walking the app's users in key order, which stays bounded by `limit` matches.
+   */
+  async search(appId: string, q: { prefix?: string; field?: string; value?: string; limit: number; cursor?: string }): Promise<Page<UserRecord>> {
+    const where = ['app_id = ?'];
+    const args: unknown[] = [appId];
+    if (q.cursor !== undefined) {
+      where.push('user_id > ?');
+      args.push(decodeCursor(q.cursor));
+    }
+    if (q.prefix) {
+      where.push('user_id >= ?', 'substr(user_id, 1, length(?)) = ?');
+      args.push(q.prefix, q.prefix, q.prefix);
+      const upper = prefixUpperBound(q.prefix);
+      if (upper !== undefined) {
+        where.push('user_id < ?');
+        args.push(upper);
+      }
+    }
+    if (q.field !== undefined && q.value !== undefined) {
+      // Compared as text: strings by their value; numbers and booleans by their JSON spelling ("30",
+      // "true"), the same as PostgreSQL's ->> operator.
+      const p = jsonPath(q.field);
+      where.push(`(CASE json_type(profile, ?) WHEN 'text' THEN json_extract(profile, ?) ELSE profile -> ? END) = ?`);
+      args.push(p, p, p, q.value);
+    }
+    const limit = Math.max(0, Math.floor(q.limit));
+    args.push(limit + 1);
+    const sql = `SELECT ${COLS} FROM users WHERE ${where.join(' AND ')} ORDER BY user_id LIMIT ?`;
+    const rows = this.q.get(sql).all(...args) as UserRow[];
+    const items = rows.slice(0, limit).map(toUser);
+    const last = items[items.length - 1];
+    return rows.length > limit && last ? { items, next: encodeCursor(last.userId) } : { items };
+  }
+
+  async existing(appId: string, userIds: string[]): Promise<string[]> {
+    if (userIds.length === 0) return [];
+    const ids = uniq(userIds);
+    const found = this.q
+      .get('SELECT user_id FROM users WHERE app_id = ? AND user_id IN (SELECT value FROM json_each(?))')
+      .pluck()
+      .all(appId, JSON.stringify(ids)) as string[];
+    const set = new Set(found);
+    return ids.filter((id) => set.has(id));
+  }
+}
+
+function toUser(r: UserRow): UserRecord {
+  return { appId: r.app_id, userId: r.user_id, passwordHash: r.password_hash, profile: JSON.parse(r.profile), createdAt: r.created_at };
+}
+
+function encodeCursor(userId: string): string {
+  return Buffer.from(userId, 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): string {
+  return Buffer.from(cursor, 'base64url').toString('utf8');
+}
+
+/** The smallest string greater than every string starting with `prefix` (code-point order). */
+function prefixUpperBound(prefix: string): string | undefined {
+  const cps = Array.from(prefix);
+  const last = cps.pop()!.codePointAt(0)!;
+  // Past the last code point there is no successor; skipping surrogates keeps the bound valid UTF-8.
+  if (last >= 0x10ffff) return undefined;
+  const next = last + 1 >= 0xd800 && last + 1 <= 0xdfff ? 0xe000 : last + 1;
+  return cps.join('') + String.fromCodePoint(next);
+}
+
+/** A JSON path naming one top-level key literally, whatever characters it contains. */
+function jsonPath(field: string): string {
+  return `$."${field.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
