@@ -62,6 +62,10 @@ export interface Config {
   maxStoreBatch: number;
   /** permessage-deflate on the WebSocket. Saves bandwidth, costs CPU per frame. Default false. */
   perMessageDeflate: boolean;
+  /** Cluster: a dead node's presence entries vanish (with leave events) this long after its last heartbeat. Shorter = faster cleanup, more Redis writes. Default 15000. */
+  presenceTtlMs: number;
+  /** Cluster: a node that stops heartbeating leaves the registry after this long. Default 5000. */
+  nodeTtlMs: number;
   /** How long graceful shutdown waits for in-flight writes, ms. Default 5000. */
   shutdownTimeoutMs: number;
   /** pino log level. Default `info` (`silent` in tests). */
@@ -95,6 +99,8 @@ export const defaultConfig: Config = {
   maxStoreBatch: 1000,
   perMessageDeflate: false,
   shutdownTimeoutMs: 5000,
+  presenceTtlMs: 15_000,
+  nodeTtlMs: 5000,
   logLevel: 'info',
 };
 
@@ -106,7 +112,7 @@ export function resolveConfig(input: ConfigInput = {}): Config {
   const positive: (keyof Config)[] = [
     'accessTokenTtlSec', 'refreshTokenTtlSec', 'pingIntervalMs', 'pongTimeoutMs', 'connectTimeoutMs', 'maxFrameBytes',
     'maxMessageBytes', 'maxChannelsPerConnection', 'maxChannelNameLength', 'maxErrorsPerConnection', 'maxWriteBufferBytes',
-    'maxMessagesPerFrame', 'maxHistoryLimit', 'maxRecoveryPublications', 'maxStoreBatch', 'shutdownTimeoutMs',
+    'maxMessagesPerFrame', 'maxHistoryLimit', 'maxRecoveryPublications', 'maxStoreBatch', 'shutdownTimeoutMs', 'presenceTtlMs', 'nodeTtlMs',
   ];
   for (const k of positive) {
     const v = c[k];

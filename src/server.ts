@@ -26,6 +26,7 @@ import { adminRoutes } from './session/routes/admin.ts';
 import { authRoutes } from './session/routes/auth.ts';
 import { serverApiRoutes, type ConnectionView } from './session/routes/server-api.ts';
 import { clusterRoutes, Cluster } from './cluster/cluster.ts';
+import { startPresenceKeeper } from './channel/presence-keeper.ts';
 
 /** A plugin bundles service features: hooks, custom commands and HTTP routes, added with `use`. */
 export interface XPushPlugin {
@@ -106,6 +107,7 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
   let wsUrl = '';
   let started = false;
   let closing: Promise<void> | undefined;
+  let stopKeeper = (): void => undefined;
 
   const server: XPushServer = {
     config, log, http, core, nodeId, adminToken,
@@ -138,14 +140,19 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
       url = `http://${host}:${addr.port}`;
       wsUrl = config.publicUrl ?? `ws://${host}:${addr.port}${WS_PATH}`;
       gateway?.attach(http.server);
+      if (gateway) stopKeeper = startPresenceKeeper(core, hub);
       await cluster.start({ url, wsUrl, role: config.role });
       log.info({ url, wsUrl, role: config.role, nodeId, store: store.kind, broker: broker.kind }, 'xpush started');
     },
     close() {
       closing ??= (async () => {
-        gateway?.shutdown();
+        // Order: leave the registry (no new clients routed here), stop accepting, let in-flight
+        // publishes commit and be acknowledged, then tell clients to reconnect (3001) elsewhere.
         await cluster.stop();
-        await publisher.drain();
+        gateway?.stopAccepting();
+        stopKeeper();
+        await withTimeout(publisher.drain(), config.shutdownTimeoutMs);
+        gateway?.shutdown();
         if (started) await http.close();
         await broker.close();
         await presence.close();
@@ -162,7 +169,7 @@ async function openBackends(config: Config): Promise<{ broker: Broker; presence:
   const { RedisBroker } = await import('./broker/broker-redis.ts');
   const { RedisPresence } = await import('./presence/presence-redis.ts');
   const prefix = config.broker.prefix ?? 'xpush:';
-  return { broker: new RedisBroker(config.broker.url, prefix), presence: new RedisPresence(config.broker.url, prefix) };
+  return { broker: new RedisBroker(config.broker.url, prefix), presence: new RedisPresence(config.broker.url, prefix, config.presenceTtlMs) };
 }
 
 /** The admin credential survives restarts: generated once into the data dir (mode 0600). */
@@ -173,4 +180,14 @@ function readOrCreateAdminToken(dataDir: string): string {
   const token = 'adm_' + randomBytes(24).toString('base64url');
   fs.writeFileSync(file, token + '\n', { mode: 0o600 });
   return token;
+}
+
+function withTimeout(p: Promise<void>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    p.finally(() => {
+      clearTimeout(t);
+      resolve();
+    }).catch(() => undefined);
+  });
 }

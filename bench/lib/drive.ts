@@ -13,7 +13,7 @@ export interface LoadPlan {
   clients: ClientSpec[];
   /** Which worker holds client i. Default round-robin. */
   workerOf?: (c: ClientSpec, i: number) => number;
-  publish: PublishCmd;
+  publish: Omit<PublishCmd, 'cmd'>;
   /** Window mode: how many messages the publisher may be ahead of the slowest subscriber. */
   window?: number;
   warmupMs: number;
@@ -71,7 +71,7 @@ export async function runLoad(target: Target, plan: LoadPlan): Promise<LoadResul
   const setupSec = (performance.now() - t0) / 1000;
   try {
     if (plan.publish.mode === 'window') startCredit(pool, plan, owner);
-    await pool.all(() => plan.publish);
+    await pool.all(() => ({ cmd: 'publish', ...plan.publish }));
     if (plan.publish.mode === 'window') await sendCredit(pool, plan, owner, plan.window!);
     await sleep(plan.warmupMs);
 

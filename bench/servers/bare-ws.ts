@@ -18,7 +18,7 @@ import { arg, serve } from './child.ts';
 interface Peer {
   sock: Socket;
   q: Buffer[];
-  rooms: Buffer[][];
+  rooms: Peer[][];
   dead: boolean;
 }
 

@@ -5,6 +5,7 @@ import type { HubClient } from './hub.ts';
 import type { Actor } from '../hooks.ts';
 import { Writer, type Frame } from './writer.ts';
 import { decodeFrame } from '../protocol/codec.ts';
+import type { CommandName } from '../protocol/types.ts';
 import { errorFrame, replyFrame, PING_FRAME } from '../protocol/frames.ts';
 import { Errors, XPushError, toXPushError } from '../errors.ts';
 import { Disconnects, type Disconnect } from '../disconnect.ts';
@@ -44,6 +45,8 @@ export class Client implements HubClient {
   private errors = 0;
   private tokens: number;
   private tokensAt = Date.now();
+  /** Set while connect runs: commands behind it wait for it (see onMessage). */
+  private connecting: Promise<void> | undefined;
   /** Publishes of one connection enter the store in the order they were sent. */
   order: Promise<unknown> = Promise.resolve();
 
@@ -83,19 +86,36 @@ export class Client implements HubClient {
         this.pingSentAt = 0;
         continue;
       }
-      if (!this.connected && cmd.name !== 'connect') return this.close({ code: 3501, reason: 'bad request: connect first' });
-      if (this.connected && cmd.name === 'connect') return this.close({ code: 3501, reason: 'bad request: already connected' });
-      if (!this.takeToken()) {
-        this.fail(cmd.id, Errors.tooManyRequests);
+      if (cmd.name === 'connect' && (this.connected || this.connecting)) return this.close({ code: 3501, reason: 'bad request: already connected' });
+      if (this.connecting) {
+        // The SDKs pipeline connect and their subscribes in one frame (centrifuge-js does on every
+        // reconnect): run what follows a connect once it is done, in arrival order.
+        const queued = cmd;
+        this.connecting.then(() => {
+          if (this.connected && !this.closed) this.dispatch(queued);
+        });
         continue;
       }
-      const handler = COMMANDS[cmd.name];
-      handler(this, cmd.body, cmd.id).then(
-        (result) => {
-          if (cmd.id && !this.closed && result !== REPLIED) this.writer.push(replyFrame(cmd.id, cmd.name, result));
-        },
-        (err) => this.onCommandError(cmd.id, err),
-      );
+      if (!this.connected && cmd.name !== 'connect') return this.close({ code: 3501, reason: 'bad request: connect first' });
+      this.dispatch(cmd);
+    }
+  }
+
+  private dispatch(cmd: { id: number; name: CommandName; body: Record<string, unknown> }): void {
+    if (!this.takeToken()) {
+      this.fail(cmd.id, Errors.tooManyRequests);
+      return;
+    }
+    const handler = COMMANDS[cmd.name];
+    const done = handler(this, cmd.body, cmd.id).then(
+      (result) => {
+        if (cmd.id && !this.closed && result !== REPLIED) this.writer.push(replyFrame(cmd.id, cmd.name, result));
+      },
+      (err) => this.onCommandError(cmd.id, err),
+    );
+    if (cmd.name === 'connect') {
+      this.connecting = done;
+      void done.then(() => { this.connecting = undefined; });
     }
   }
 

@@ -69,7 +69,12 @@ export class Gateway {
     return this.ctx.hub.clients.size;
   }
 
-  /** Stop accepting; tell every client to reconnect elsewhere (3001 shutdown, the SDK reconnects). */
+  /** New upgrades get 503 from now on. */
+  stopAccepting(): void {
+    this.accepting = false;
+  }
+
+  /** Tell every client to reconnect elsewhere (3001 shutdown, the SDK reconnects). */
   shutdown(): void {
     this.accepting = false;
     if (this.sweepTimer) clearInterval(this.sweepTimer);

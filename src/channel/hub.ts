@@ -26,8 +26,13 @@ interface ChannelState {
   joinLeave: Set<HubClient>;
   /** Connections between broker-subscribe and their subscribe reply: publications are held for them. */
   joining: Map<HubClient, { offset: number; frame: Frame }[]>;
-  /** Highest offset delivered here; -1 until the first publication or subscribe sets it. */
+  /** Highest offset delivered here; -1 until the first subscriber's position sets it. */
   last: number;
+  /**
+   * Subscribers whose position (read from the store) is ahead of `last`: publications up to it may
+   * still be in flight from other nodes and must not reach them twice. Empty on the fast path.
+   */
+  floors: Map<HubClient, number>;
   /** Publications that arrived ahead of a gap (other nodes' order), by offset. */
   ahead: Map<number, Frame>;
   gapTimer: NodeJS.Timeout | undefined;
@@ -84,7 +89,7 @@ export class Hub implements BrokerHandler {
     const topic = channelTopic(app, channel);
     let st = this.channels.get(topic);
     if (!st) {
-      st = { subs: new Set(), joinLeave: new Set(), joining: new Map(), last: -1, ahead: new Map(), gapTimer: undefined, ready: Promise.resolve() };
+      st = { subs: new Set(), joinLeave: new Set(), joining: new Map(), last: -1, floors: new Map(), ahead: new Map(), gapTimer: undefined, ready: Promise.resolve() };
       st.ready = this.broker.subscribe(topic);
       this.channels.set(topic, st);
     }
@@ -102,14 +107,20 @@ export class Hub implements BrokerHandler {
    * what arrived meanwhile past that offset and make it a live subscriber.
    */
   completeSubscribe(c: HubClient, app: string, channel: string, offset: number, joinLeave: boolean): void {
-    const st = this.channels.get(channelTopic(app, channel));
+    const topic = channelTopic(app, channel);
+    const st = this.channels.get(topic);
     if (!st) return;
     const held = st.joining.get(c) ?? [];
     st.joining.delete(c);
-    for (const h of held) if (h.offset > offset) c.push(h.frame);
-    if (st.last < offset) st.last = offset;
+    if (st.last === -1) {
+      st.last = offset; // the first position known here: the stream is delivered from it on
+    } else {
+      for (const h of held) if (h.offset > offset) c.push(h.frame);
+      if (offset > st.last) st.floors.set(c, offset);
+    }
     st.subs.add(c);
     if (joinLeave) st.joinLeave.add(c);
+    if (st.ahead.size) this.release(topic, st);
   }
 
   abortSubscribe(c: HubClient, app: string, channel: string): void {
@@ -127,6 +138,7 @@ export class Hub implements BrokerHandler {
     st.subs.delete(c);
     st.joinLeave.delete(c);
     st.joining.delete(c);
+    st.floors.delete(c);
     this.dropIfEmpty(topic, st);
   }
 
@@ -169,30 +181,49 @@ export class Hub implements BrokerHandler {
   }
 
   private onPublication(topic: string, st: ChannelState, offset: number, frame: Frame): void {
-    if (st.last !== -1 && offset <= st.last) return; // duplicate (already delivered or recovered)
-    if (st.last !== -1 && offset > st.last + 1) {
+    if (st.last === -1) {
+      st.ahead.set(offset, frame); // nobody positioned yet: wait for the first subscriber's offset
+      return;
+    }
+    if (offset <= st.last) return; // duplicate (already delivered or recovered)
+    if (offset > st.last + 1) {
       st.ahead.set(offset, frame);
       if (!st.gapTimer) st.gapTimer = setTimeout(() => void this.fillGap(topic), GAP_WAIT_MS);
       return;
     }
     this.emit(st, offset, frame);
-    // Release anything that was waiting behind this one.
+    this.release(topic, st);
+  }
+
+  /** Delivers what waited behind a gap that is now closed; drops what is already behind `last`. */
+  private release(topic: string, st: ChannelState): void {
+    for (const o of st.ahead.keys()) if (o <= st.last) st.ahead.delete(o);
     let next = st.ahead.get(st.last + 1);
     while (next !== undefined) {
       st.ahead.delete(st.last + 1);
       this.emit(st, st.last + 1, next);
       next = st.ahead.get(st.last + 1);
     }
-    if (st.ahead.size === 0 && st.gapTimer) {
-      clearTimeout(st.gapTimer);
+    if (st.ahead.size === 0) {
+      if (st.gapTimer) clearTimeout(st.gapTimer);
       st.gapTimer = undefined;
+    } else if (!st.gapTimer) {
+      st.gapTimer = setTimeout(() => void this.fillGap(topic), GAP_WAIT_MS);
     }
   }
 
   private emit(st: ChannelState, offset: number, frame: Frame): void {
     st.last = offset;
     const buf = typeof frame === 'string' ? Buffer.from(frame) : frame;
-    if (st.subs.size) deliver(st.subs, buf);
+    if (st.floors.size === 0) {
+      if (st.subs.size) deliver(st.subs, buf);
+    } else {
+      for (const c of st.subs) {
+        const floor = st.floors.get(c);
+        if (floor === undefined || offset > floor) c.push(buf);
+      }
+      for (const [c, floor] of st.floors) if (offset >= floor) st.floors.delete(c);
+    }
     for (const held of st.joining.values()) held.push({ offset, frame: buf });
   }
 
@@ -210,18 +241,14 @@ export class Hub implements BrokerHandler {
     } catch (err) {
       this.log.error({ err, topic }, 'gap fill failed');
     }
-    if (this.channels.get(topic) !== st) return;
-    if (st.ahead.size && st.ahead.has(st.last + 1) === false) {
-      // Still missing (not stored yet?): skip ahead rather than stall the channel; clients that
-      // care recover the hole from history.
-      const lowest = Math.min(...st.ahead.keys());
-      st.last = lowest - 1;
+    if (this.channels.get(topic) !== st || st.ahead.size === 0) return;
+    if (!st.ahead.has(st.last + 1)) {
+      // Still missing from the store too: skip ahead rather than stall the channel; a client that
+      // cares recovers the hole from history.
+      this.log.warn({ topic, from: st.last + 1 }, 'publication gap not in store; skipping ahead');
+      st.last = Math.min(...st.ahead.keys()) - 1;
     }
-    const next = st.ahead.get(st.last + 1);
-    if (next !== undefined) {
-      st.ahead.delete(st.last + 1);
-      this.onPublication(topic, st, st.last + 1, next);
-    }
+    this.release(topic, st);
   }
 
   private onUserEvent(topic: string, kind: string, body: string): void {

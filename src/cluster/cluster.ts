@@ -30,6 +30,8 @@ export class Cluster {
     }
     const { NodeRegistry } = await import('./registry.ts');
     this.registry = new NodeRegistry(this.config.broker.url, this.config.broker.prefix ?? 'xpush:', {
+      ttlMs: this.config.nodeTtlMs,
+      heartbeatMs: Math.max(100, Math.floor(this.config.nodeTtlMs / 5)),
       onError: (err) => this.log.warn({ err }, 'node registry'),
     });
     if (isChannel) await this.registry.start({ id: this.nodeId, url: addr.wsUrl, role: addr.role }, () => ({ connections: this.load() }));

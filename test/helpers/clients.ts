@@ -34,13 +34,22 @@ export class RawClient {
   readonly ws: WebSocket;
   readonly received: any[] = [];
   closed: { code: number; reason: string } | undefined;
+  /** Answer server pings (`{}`) like the SDKs do. Off by default so tests can see ping behaviour. */
+  autoPong = false;
   private waiters: (() => void)[] = [];
   private nextId = 1;
 
   constructor(url: string) {
     this.ws = new WebSocket(url);
     this.ws.on('message', (data) => {
-      for (const line of data.toString().split('\n')) if (line.trim()) this.received.push(JSON.parse(line));
+      for (const line of data.toString().split('\n')) {
+        if (!line.trim()) continue;
+        if (line.trim() === '{}' && this.autoPong) {
+          this.ws.send('{}');
+          continue;
+        }
+        this.received.push(JSON.parse(line));
+      }
       this.wake();
     });
     this.ws.on('close', (code, reason) => {

@@ -27,10 +27,15 @@ SELECT app_id, name, top_offset FROM channels
 WHERE (app_id, name) IN (SELECT a, n FROM unnest($1::text[], $2::text[]) AS k(a, n))
 ORDER BY app_id, name FOR NO KEY UPDATE`;
 
-/** Already-stored messages with one of the batch's ids; read after the lock, so nothing can race in. */
+/**
+ * Already-stored messages with one of the batch's ids; read after the lock, so nothing can race in.
+ * LATERAL … LIMIT 1 pins the plan to one unique-index probe per id: a plain join lets the planner
+ * pick a hash join over a full scan of messages, which grows with the table (measured: ~1 s per
+ * batch at 40k rows under concurrent appenders).
+ */
 const FIND_EXISTING = `
-SELECT m.* FROM unnest($1::text[], $2::text[], $3::text[]) AS k(a, n, i)
-JOIN messages m ON m.app_id = k.a AND m.channel = k.n AND m.id = k.i`;
+SELECT m.* FROM unnest($1::text[], $2::text[], $3::text[]) AS k(a, n, i),
+LATERAL (SELECT * FROM messages WHERE app_id = k.a AND channel = k.n AND id = k.i LIMIT 1) AS m`;
 
 /** Inserts the new rows, moves the channel tops and the senders' read positions: one round trip. */
 const WRITE = `

@@ -1,0 +1,49 @@
+/**
+ * cluster: three server nodes sharing Redis, the subscribers of one channel spread evenly over the
+ * nodes, one publisher (on the first node) at full speed in a credit window, as in broadcast.
+ * XPUSH runs 3 channel-role nodes plus one session-role node (HTTP API) on PostgreSQL; Socket.IO uses
+ * @socket.io/redis-adapter; bare ws relays each payload through Redis pub/sub.
+ */
+import type { ClientSpec } from '../load/spec.ts';
+import { runLoad } from '../lib/drive.ts';
+import { withTarget, usPer, type Ctx, type Scenario } from '../lib/ctx.ts';
+import { Table } from '../lib/report.ts';
+import { redisCpuSeconds } from '../lib/targets.ts';
+
+const NODES = 3;
+
+export const cluster: Scenario = {
+  name: 'cluster',
+  async run(ctx: Ctx) {
+    const n = ctx.full ? 10_000 : 3000;
+    const table = new Table('cluster', `${NODES} nodes + Redis, one channel with ${n.toLocaleString('en-US')} subscribers spread over the nodes`);
+    for (const kind of ctx.kinds) {
+      await withTarget(ctx, table, kind, { nodes: NODES }, async (target, results) => {
+        await target.createChannels(['bcast']);
+        const clients: ClientSpec[] = Array.from({ length: n }, (_, i) => ({ u: i, user: `s${i}`, node: i % NODES, subs: ['bcast'], expect: [n] }));
+        clients.push({ u: n, user: 'publisher', node: 0, subs: [], pub: 'bcast', expect: [] });
+        const r = await runLoad(target, {
+          clients,
+          workerOf: (c, i) => (c.pub ? 0 : i % ctx.workers),
+          publish: { mode: 'window' },
+          window: Math.min(256, Math.max(8, Math.round(100_000 / n))),
+          warmupMs: ctx.full ? 3000 : 1500,
+          measureMs: ctx.full ? 10_000 : 3000,
+          workers: ctx.workers,
+          extraCpu: redisCpuSeconds,
+        });
+        results.push(r);
+        return {
+          'deliveries/s': r.deliveredPerSec,
+          'delivery latency p50 ms': r.lat.p50,
+          'delivery latency p99 ms': r.lat.p99,
+          'server CPU % (all nodes)': r.serverCpu,
+          'server CPU µs/delivery': usPer(r.serverCpu, r.deliveredPerSec),
+          'Redis CPU %': r.extraCpu ?? NaN,
+          'load-gen CPU %': r.loadCpu,
+        };
+      });
+    }
+    return [table];
+  },
+};

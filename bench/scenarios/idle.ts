@@ -1,0 +1,42 @@
+/**
+ * idle: server memory per idle connection at 10,000 connections: RSS after a full GC with the
+ * connections open, minus RSS after a full GC before they opened, divided by the count. XPUSH and
+ * Socket.IO connections are authenticated (token checked); bare ws connections just open.
+ */
+import { connectClients, sleep } from '../lib/drive.ts';
+import { withTarget, type Ctx, type Scenario } from '../lib/ctx.ts';
+import { Table } from '../lib/report.ts';
+import type { ClientSpec } from '../load/spec.ts';
+
+export const idle: Scenario = {
+  name: 'idle',
+  async run(ctx: Ctx) {
+    const n = 10_000;
+    const table = new Table('idle', `${n.toLocaleString('en-US')} idle authenticated connections`);
+    for (const kind of ctx.kinds) {
+      await withTarget(ctx, table, kind, {}, async (target) => {
+        const server = target.procs[0];
+        await sleep(500);
+        const before = await server.memory(true);
+        const clients: ClientSpec[] = Array.from({ length: n }, (_, i) => ({ u: i, user: `i${i}`, node: 0, subs: [], expect: [] }));
+        const t0 = performance.now();
+        const { pool } = await connectClients(target, { clients, workers: ctx.workers });
+        const connectSec = (performance.now() - t0) / 1000;
+        try {
+          await sleep(ctx.full ? 3000 : 1000);
+          const after = await server.memory(true);
+          return {
+            'KB per connection (RSS)': (after.rss - before.rss) / n / 1024,
+            'KB per connection (JS heap)': (after.heapUsed - before.heapUsed) / n / 1024,
+            'server RSS MB, no connections': before.rss / 2 ** 20,
+            'server RSS MB, all connected': after.rss / 2 ** 20,
+            'connections/s while connecting': n / connectSec,
+          };
+        } finally {
+          await pool.close();
+        }
+      });
+    }
+    return [table];
+  },
+};

@@ -1,0 +1,39 @@
+import type { Core } from '../domain/context.ts';
+import type { Hub } from './hub.ts';
+import type { Client } from './client.ts';
+import type { PresenceEntry } from '../presence/presence.ts';
+import { channelTopic, encodeEvent } from '../broker/topics.ts';
+import { leaveFrame } from '../protocol/frames.ts';
+
+/**
+ * Cluster presence upkeep: every third of the TTL this node refreshes the entries of its own
+ * connections, and claims the entries whose node stopped refreshing (it died) to announce their
+ * leave events. `expired()` hands each lapsed entry to exactly one node, so each leave is sent once.
+ */
+export function startPresenceKeeper(core: Core, hub: Hub): () => void {
+  if (core.presence.kind === 'memory') return () => undefined;
+  let busy = false;
+  const tick = async (): Promise<void> => {
+    if (busy) return;
+    busy = true;
+    try {
+      const entries: PresenceEntry[] = [];
+      for (const h of hub.clients) {
+        const c = h as Client;
+        for (const channel of c.subs.keys()) entries.push({ appId: c.app, channel, user: c.user, client: c.id, device: c.device, info: c.info });
+      }
+      if (entries.length) await core.presence.touch(entries);
+      for (const e of await core.presence.expired()) {
+        const info = { user: e.user, client: e.client, conn_info: { device: e.device } };
+        await core.broker.publish(channelTopic(e.appId, e.channel), encodeEvent('l', 0, leaveFrame(e.channel, info)));
+      }
+    } catch (err) {
+      core.log.warn({ err }, 'presence upkeep failed; retrying next tick');
+    } finally {
+      busy = false;
+    }
+  };
+  const timer = setInterval(() => void tick(), Math.max(200, Math.floor(core.config.presenceTtlMs / 3)));
+  timer.unref();
+  return () => clearInterval(timer);
+}
