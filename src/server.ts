@@ -24,7 +24,8 @@ import { isBuiltinRpc } from './protocol/rpc-methods.ts';
 import { createHttp } from './session/http.ts';
 import { adminRoutes } from './session/routes/admin.ts';
 import { authRoutes } from './session/routes/auth.ts';
-import { serverApiRoutes, type ConnectionView } from './session/routes/server-api.ts';
+import { serverApiRoutes } from './session/routes/server-api.ts';
+import { connectionRoutes, type ConnectionView } from './session/routes/connections.ts';
 import { clusterRoutes, Cluster } from './cluster/cluster.ts';
 import { startPresenceKeeper } from './channel/presence-keeper.ts';
 
@@ -99,8 +100,9 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
   if (config.role !== 'channel') {
     adminRoutes(http, core, adminToken);
     authRoutes(http, core, onlineDevices);
-    serverApiRoutes(http, core, connections);
+    serverApiRoutes(http, core);
   }
+  connectionRoutes(http, core, cluster, connections);
   clusterRoutes(http, cluster, core);
 
   let url = '';

@@ -5,7 +5,7 @@
  */
 import type { ClientSpec, DrainReply, MarkReply, PublishCmd } from '../load/spec.ts';
 import { LoadPool } from './pool.ts';
-import { CpuMeter, rssBytes } from './proc.ts';
+import { CpuMeter, MachineMeter, rssBytes } from './proc.ts';
 import { summarize, type Summary } from './stats.ts';
 import type { Target } from './targets.ts';
 
@@ -35,6 +35,8 @@ export interface LoadResult {
   loadCpu: number;
   loadCpuMax: number;
   extraCpu?: number;
+  /** CPU used by everything else on the machine meanwhile (% of one core): non-zero means a noisy run. */
+  otherCpu: number;
   serverRssMb: number;
   lat: Summary;
   done: Summary;
@@ -78,6 +80,8 @@ export async function runLoad(target: Target, plan: LoadPlan): Promise<LoadResul
     const server = new CpuMeter(target.procs.map((p) => p.pid));
     const load = new CpuMeter(pool.pids);
     const extra0 = await plan.extraCpu?.();
+    const machine = new MachineMeter();
+    machine.begin();
     server.begin();
     load.begin();
     const m0 = await pool.all<MarkReply>(() => ({ cmd: 'mark', measuring: true }));
@@ -85,6 +89,7 @@ export async function runLoad(target: Target, plan: LoadPlan): Promise<LoadResul
     const m1 = await pool.all<MarkReply>(() => ({ cmd: 'mark', measuring: false }));
     const sc = server.end();
     const lc = load.end();
+    const busy = machine.end();
     const extra1 = await plan.extraCpu?.();
     const serverRssMb = target.procs.reduce((a, p) => a + rssBytes(p.pid), 0) / 2 ** 20;
 
@@ -92,6 +97,7 @@ export async function runLoad(target: Target, plan: LoadPlan): Promise<LoadResul
     const finals = stops.flatMap((s) => s.finals);
     const drains = await pool.all<DrainReply>(() => ({ cmd: 'drain', finals, timeoutMs: plan.drainMs ?? 15_000 }));
 
+    const extraCpu = extra0 !== undefined && extra1 !== undefined ? (100 * (extra1 - extra0)) / sc.seconds : undefined;
     const rate = (k: keyof MarkReply): number => m1.reduce((a, r, i) => a + (r[k] - m0[i][k]) / ((r.t - m0[i].t) / 1e6), 0);
     const sum = (k: keyof LoadResult['errors']): number => drains.reduce((a, d) => a + d[k], 0);
     return {
@@ -103,7 +109,8 @@ export async function runLoad(target: Target, plan: LoadPlan): Promise<LoadResul
       serverCpuMax: sc.max,
       loadCpu: lc.total,
       loadCpuMax: lc.max,
-      extraCpu: extra0 !== undefined && extra1 !== undefined ? (100 * (extra1 - extra0)) / sc.seconds : undefined,
+      extraCpu,
+      otherCpu: Math.max(0, busy - sc.total - lc.total - (extraCpu ?? 0)),
       serverRssMb,
       lat: summarize(drains.flatMap((d) => d.lat)),
       done: summarize(drains.flatMap((d) => d.done)),

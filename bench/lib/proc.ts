@@ -40,6 +40,24 @@ export class CpuMeter {
   }
 }
 
+/** Busy CPU of the whole machine (all processes, all cores) over an interval, in % of one core. */
+export class MachineMeter {
+  private start = [0, 0];
+  private static read(): [number, number] {
+    const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const idle = f[3] + (f[4] ?? 0); // idle + iowait
+    return [f.reduce((a, b) => a + b, 0) - idle, f.reduce((a, b) => a + b, 0)];
+  }
+  begin(): void {
+    this.start = MachineMeter.read();
+  }
+  end(): number {
+    const [busy, total] = MachineMeter.read();
+    const cores = fs.readFileSync('/proc/stat', 'utf8').split('\n').filter((l) => /^cpu\d/.test(l)).length;
+    return (100 * cores * (busy - this.start[0])) / Math.max(1, total - this.start[1]);
+  }
+}
+
 type Reply = { rid?: number; [k: string]: unknown };
 
 export class ServerProc {

@@ -28,7 +28,7 @@ function readInt(s: string, i: number): number {
   let any = false;
   for (;;) {
     const c = s.charCodeAt(i++);
-    if (c < 48 || c > 57) break;
+    if (!(c >= 48 && c <= 57)) break; // NaN past the end too
     v = v * 10 + (c - 48);
     any = true;
   }

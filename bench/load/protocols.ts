@@ -7,7 +7,6 @@
  * - socketio: Engine.IO v4 / Socket.IO v5 packets over the websocket transport, one packet per frame.
  * - bare: the bench's own tiny protocol for bench/servers/bare-ws.ts (`S<ch>`, `P<ack> <ch> <data>`).
  */
-import type WebSocket from 'ws';
 import { intAfter, scanMessages } from './payload.ts';
 
 export type ProtoName = 'xpush' | 'socketio' | 'bare';
@@ -23,8 +22,14 @@ export interface Sink {
   ack(c: Conn, id: number, offset: number): void;
 }
 
+/** The socket under a client: bench/load/raw-ws.ts. */
+export interface Wire {
+  send(s: string): void;
+  terminate(): void;
+}
+
 export class Conn {
-  ws!: WebSocket;
+  ws!: Wire;
   pendingSubs = 0;
   isReady = false;
   constructor(

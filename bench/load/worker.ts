@@ -3,10 +3,10 @@
  * on command, and checks every delivery against the sender's sequence: a gap is a lost message until
  * it shows up late (then it was out of order), a sequence seen twice is a duplicate.
  */
-import WebSocket from 'ws';
 import { SignJWT } from 'jose';
 import { Conn, FIRST_PUBLISH_ID, protocols, type Proto, type Sink } from './protocols.ts';
 import { encodeData, nowUs } from './payload.ts';
+import { RawWs } from './raw-ws.ts';
 import type { ClientSpec, DrainReply, PublishCmd, SetupCmd, WorkerCmd } from './spec.ts';
 
 const KEY = 2 ** 26; // seq < 67M: key = u * KEY + seq fits a double exactly
@@ -135,16 +135,14 @@ function connect(c: Client, url: string): Promise<void> {
       c.settle = undefined;
       resolve();
     };
-    const ws = new WebSocket(url, { perMessageDeflate: false, skipUTF8Validation: true, maxPayload: 256 * 1024 * 1024 });
-    c.ws = ws;
-    ws.on('open', () => proto.open(c));
-    ws.on('message', (d: Buffer) => {
-      frameNow = nowUs();
-      proto.frame(c, d.toString('latin1'));
-    });
-    ws.on('error', (e) => sink.fail(c, `socket error ${e.message}`));
-    ws.on('close', (code, reason) => {
-      if (!closing) sink.fail(c, `closed ${code} ${reason.toString()}`);
+    c.ws = new RawWs(url, {
+      open: () => proto.open(c),
+      chunk: () => (frameNow = nowUs()),
+      text: (s) => proto.frame(c, s),
+      error: (e) => sink.fail(c, `socket error ${e.message}`),
+      close: (code, reason) => {
+        if (!closing) sink.fail(c, `closed ${code} ${reason}`);
+      },
     });
   });
 }

@@ -45,6 +45,7 @@ export const chat: Scenario = {
           'deliveries per server CPU-second': r.serverCpu > 0 ? r.deliveredPerSec / (r.serverCpu / 100) : NaN,
           'server RSS MB': r.serverRssMb,
           'load-gen CPU %': r.loadCpu,
+          'other processes CPU %': r.otherCpu,
         };
       });
     }

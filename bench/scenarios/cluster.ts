@@ -8,6 +8,7 @@ import type { ClientSpec } from '../load/spec.ts';
 import { runLoad } from '../lib/drive.ts';
 import { withTarget, usPer, type Ctx, type Scenario } from '../lib/ctx.ts';
 import { Table } from '../lib/report.ts';
+import { windowFor } from './broadcast.ts';
 import { redisCpuSeconds } from '../lib/targets.ts';
 
 const NODES = 3;
@@ -26,7 +27,7 @@ export const cluster: Scenario = {
           clients,
           workerOf: (c, i) => (c.pub ? 0 : i % ctx.workers),
           publish: { mode: 'window' },
-          window: Math.min(256, Math.max(8, Math.round(100_000 / n))),
+          window: windowFor(n),
           warmupMs: ctx.full ? 3000 : 1500,
           measureMs: ctx.full ? 10_000 : 3000,
           workers: ctx.workers,
@@ -41,6 +42,7 @@ export const cluster: Scenario = {
           'server CPU µs/delivery': usPer(r.serverCpu, r.deliveredPerSec),
           'Redis CPU %': r.extraCpu ?? NaN,
           'load-gen CPU %': r.loadCpu,
+          'other processes CPU %': r.otherCpu,
         };
       });
     }

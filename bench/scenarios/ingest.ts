@@ -41,6 +41,7 @@ export const ingest: Scenario = {
           'server CPU %': r.serverCpu,
           'server CPU µs/ack': usPer(r.serverCpu, r.ackedPerSec),
           'load-gen CPU %': r.loadCpu,
+          'other processes CPU %': r.otherCpu,
         };
       });
     }

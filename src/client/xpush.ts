@@ -1,4 +1,4 @@
-import { Centrifuge, UnauthorizedError } from 'centrifuge';
+import { Centrifuge } from 'centrifuge';
 import type { HistoryOptions } from 'centrifuge';
 import { XPushError } from '../errors.ts';
 import { RpcMethods } from '../protocol/rpc-methods.ts';
@@ -6,6 +6,7 @@ import { XPushApi } from './api.ts';
 import { SessionClient, tokenClaims } from './session.ts';
 import { ChannelStreams, isTemporary, toMessage, type PubLike } from './streams.ts';
 import { actor, wireEvents } from './events.ts';
+import { TokenKeeper } from './token-keeper.ts';
 import type {
   Actor, ConnectedInfo, HistoryPage, Message, SendResult, Tokens, UnreadCount, UserEntry, XPushOptions,
 } from './types.ts';
@@ -25,15 +26,14 @@ export class XPush extends XPushApi {
   #connected: ConnectedInfo | null = null;
   /** The URL the next socket opens: set by each connect attempt (getData) before the socket is made. */
   #wsUrl = '';
-  /** The token centrifuge holds: a getToken call means it needs another one. */
-  #tokenInClient = '';
-  #tokenSource: (() => Promise<string>) | null = null;
+  readonly #keeper: TokenKeeper;
 
   constructor(opts: XPushOptions) {
     super();
     if (!opts || typeof opts.url !== 'string' || typeof opts.app !== 'string') throw new TypeError('XPush: options.url and options.app are required');
     this.#opts = opts;
     this.#session = new SessionClient({ ...opts, onTokens: (t) => this.emit('tokens', { ...t }) });
+    this.#keeper = new TokenKeeper(this.#session);
     this.#streams = new ChannelStreams(
       (m) => this.emit('message', m.channel, m.event, m.data, m.meta),
       (channel, offset, epoch, limit) => this.#historyAfter(channel, offset, epoch, limit),
@@ -57,13 +57,13 @@ export class XPush extends XPushApi {
   async login(user: string, password: string, device: string, pushToken?: string): Promise<Tokens> {
     if (this.#centrifuge && this.user !== user) this.#teardown();
     const t = await this.#session.login(user, password, device, pushToken);
-    this.#tokenSource = null;
+    this.#keeper.source = null;
     return { ...t };
   }
 
   /** Gets a new access token with the refresh token (refresh tokens rotate). */
   async refresh(): Promise<Tokens> {
-    if (this.#tokenSource) throw new XPushError(107, 'tokens come from the getToken passed to useToken()');
+    if (this.#keeper.source) throw new XPushError(107, 'tokens come from the getToken passed to useToken()');
     return { ...(await this.#session.refresh()) };
   }
 
@@ -85,14 +85,14 @@ export class XPush extends XPushApi {
     if (!c.sub) throw new XPushError(101, 'token has no sub claim');
     if (this.#centrifuge && this.user !== c.sub) this.#teardown();
     this.#session.tokens = { accessToken: token, expiresAt: (c.exp ?? 0) * 1000, user: c.sub, device: c.device, session: c.sid };
-    this.#tokenSource = getToken ?? null;
+    this.#keeper.source = getToken ?? null;
   }
 
   /** Resumes a login saved from a `tokens` event (e.g. after a page reload). */
   useTokens(tokens: Tokens): void {
     if (this.#centrifuge && this.user !== tokens.user) this.#teardown();
     this.#session.tokens = { ...tokens };
-    this.#tokenSource = null;
+    this.#keeper.source = null;
   }
 
   devices(): Promise<unknown[]> {
@@ -226,11 +226,11 @@ export class XPush extends XPushApi {
       return protocols === undefined ? new ws!(self.#wsUrl) : new ws!(self.#wsUrl, protocols);
     }
     this.#wsUrl = this.#opts.wsUrl ?? '';
-    this.#tokenInClient = token;
+    this.#keeper.inClient = token;
     const c = new Centrifuge(this.#opts.wsUrl ?? 'ws://placeholder/connection/websocket', {
       websocket: RoutedWebSocket,
       token,
-      getToken: () => this.#nextToken(),
+      getToken: () => this.#keeper.next(),
       getData: async () => {
         this.#wsUrl = this.#opts.wsUrl ?? await this.#session.nodeUrl();
         return { auto_subscribe: true, unread: true };
@@ -245,34 +245,14 @@ export class XPush extends XPushApi {
       setConnected: (info) => {
         this.#connected = info;
         if (info) this.unreadCounts = { ...info.unread };
+        if (info) this.#keeper.schedule();
+        else this.#keeper.cancel();
       },
       setUnread: (channel, n) => { this.unreadCounts[channel] = n; },
     });
     this.#centrifuge = c;
+    this.#keeper.client = c;
     return c;
-  }
-
-  /** centrifuge asks when its token is rejected as expired or nears expiry. */
-  async #nextToken(): Promise<string> {
-    const t = this.#session.tokens;
-    if (!t) throw new UnauthorizedError('logged out');
-    let token: string;
-    if (this.#tokenSource) {
-      token = await this.#tokenSource();
-    } else if (t.accessToken !== this.#tokenInClient && t.expiresAt > Date.now() + 1000) {
-      token = t.accessToken; // refreshed meanwhile (e.g. refresh() by the app)
-    } else {
-      if (!t.refreshToken) throw new UnauthorizedError('token expired and no way to get another');
-      try {
-        token = (await this.#session.refresh()).accessToken;
-      } catch (err) {
-        // A refused refresh token (logged out, revoked) ends the connection; network trouble retries.
-        if (err instanceof XPushError && !err.temporary) throw new UnauthorizedError(err.message);
-        throw err;
-      }
-    }
-    this.#tokenInClient = token;
-    return token;
   }
 
   async #historyAfter(channel: string, offset: number, epoch: string | undefined, limit: number): Promise<PubLike[]> {
@@ -284,6 +264,8 @@ export class XPush extends XPushApi {
   #teardown(): void {
     const c = this.#centrifuge;
     this.#centrifuge = null;
+    this.#keeper.client = null;
+    this.#keeper.cancel();
     this.#connected = null;
     this.#streams.clear();
     this.unreadCounts = {};

@@ -1,4 +1,5 @@
 import { COMMAND_NAMES, type Command, type CommandName } from './types.ts';
+import { tooDeep, MAX_JSON_DEPTH } from './json-depth.ts';
 
 export type Decoded =
   | { ok: true; pong: true }
@@ -34,6 +35,10 @@ function decodeLine(line: string): Decoded {
   }
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return { ok: false, id: undefined, message: 'a command must be a JSON object' };
   const obj = v as Record<string, unknown>;
+  if (tooDeep(obj, MAX_JSON_DEPTH + 2)) {
+    const id = Number.isSafeInteger(obj.id) && (obj.id as number) > 0 ? (obj.id as number) : undefined;
+    return { ok: false, id, message: `JSON nested deeper than ${MAX_JSON_DEPTH} levels` };
+  }
   const keys = Object.keys(obj);
   if (keys.length === 0) return { ok: true, pong: true };
   const rawId = obj.id;

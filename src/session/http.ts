@@ -1,7 +1,9 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyError, type FastifyBaseLogger } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { Logger } from 'pino';
+import { Ajv } from 'ajv';
 import { XPushError, Errors } from '../errors.ts';
+import { tooDeep, MAX_JSON_DEPTH } from '../protocol/json-depth.ts';
 
 /**
  * The HTTP side shared by both roles: fastify with every body/query schema-checked (unknown fields
@@ -13,7 +15,14 @@ export async function createHttp(log: Logger, maxBodyBytes: number): Promise<Fas
     loggerInstance: log as unknown as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: maxBodyBytes,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+  });
+  // Query strings and path params are text and must be coerced (`?limit=5`); JSON bodies must not be
+  // (`{"user": 42}` is a wrong type, not the user "42").
+  const bodyAjv = new Ajv({ removeAdditional: false, coerceTypes: false, allErrors: false, useDefaults: true, strict: false });
+  const textAjv = new Ajv({ removeAdditional: false, coerceTypes: 'array', allErrors: false, useDefaults: true, strict: false });
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : textAjv).compile(schema));
+  app.addHook('preValidation', async (req) => {
+    if (tooDeep(req.body)) throw Errors.badRequest.with(`body: JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
   });
   await app.register(swagger, {
     openapi: {

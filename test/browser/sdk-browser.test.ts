@@ -6,6 +6,9 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { TestContext } from 'node:test';
 import { chromium } from 'playwright-core';
 import { startServer } from '../helpers/server.ts';
 import { loggedIn, PASSWORD, waitFor } from '../e2e/sdk-kit.ts';
@@ -52,18 +55,11 @@ test('a message sent from Node arrives in a browser page, and back', { skip: !fs
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
   });
   t.after(() => browser.close());
+  const site = await serveSite(t, srv.url, { 'index.html': PAGE, 'xpush.min.js': bundle, 'xpush.js': esm });
   const page = await browser.newPage();
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(String(e)));
-  // The page and the bundle are served on the server's own origin (intercepted), so the SDK's
-  // fetch calls to the session server are same-origin; everything else reaches the real server.
-  await page.route(`${srv.url}/__sdk/**`, (route) => {
-    const name = new URL(route.request().url()).pathname.slice('/__sdk/'.length);
-    const body = name === 'index.html' ? PAGE : name === 'xpush.min.js' ? bundle : name === 'xpush.js' ? esm : null;
-    if (body === null) return route.fulfill({ status: 404, body: 'not found' });
-    return route.fulfill({ status: 200, contentType: name.endsWith('.html') ? 'text/html' : 'text/javascript', body });
-  });
-  await page.goto(`${srv.url}/__sdk/index.html`);
+  await page.goto(`${site}/__sdk/index.html`);
   await page.waitForFunction(() => (window as any).esmLoaded === true);
 
   const started = await page.evaluate(([a, k, p]) => (window as any).start(a, k, p), [app.id, app.key, PASSWORD]);
@@ -92,3 +88,35 @@ test('a message sent from Node arrives in a browser page, and back', { skip: !fs
   assert.equal(reply.meta.device, 'browser');
   assert.deepEqual(pageErrors, []);
 });
+
+/**
+ * The page's web server on port 0: /__sdk/* from memory, anything else proxied to the XPUSH server,
+ * the way an app's own site would sit in front of it. (A page intercepted by Playwright has no
+ * address, and Chromium's local network access checks then block its WebSocket to 127.0.0.1;
+ * the session server sends no CORS headers, so the SDK's HTTP calls must be same-origin.)
+ */
+async function serveSite(t: TestContext, upstream: string, files: Record<string, string>): Promise<string> {
+  const server = http.createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname.startsWith('/__sdk/')) {
+      const body = files[url.pathname.slice('/__sdk/'.length)];
+      res.writeHead(body === undefined ? 404 : 200, { 'content-type': url.pathname.endsWith('.html') ? 'text/html' : 'text/javascript' });
+      res.end(body ?? 'not found');
+      return;
+    }
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host' && k !== 'connection') headers[k] = v;
+    try {
+      const up = await fetch(upstream + url.pathname + url.search, { method: req.method, headers, body: chunks.length ? Buffer.concat(chunks) : undefined });
+      res.writeHead(up.status, { 'content-type': up.headers.get('content-type') ?? 'application/octet-stream' });
+      res.end(Buffer.from(await up.arrayBuffer()));
+    } catch {
+      res.writeHead(502).end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}

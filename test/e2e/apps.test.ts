@@ -59,7 +59,7 @@ test('admin endpoint: create, list, get, delete an app with the admin token', as
 test('admin endpoint refuses a missing or wrong admin token (401, code 101) and changes nothing', async (t) => {
   const ts = await startServer(t);
   const app = await ts.createApp('keep');
-  const bad = [{}, { authorization: 'Bearer nope' }, { authorization: ts.adminToken }, { authorization: `Bearer ${app.secret}` }];
+  const bad: Record<string, string>[] = [{}, { authorization: 'Bearer nope' }, { authorization: ts.adminToken }, { authorization: `Bearer ${app.secret}` }];
   for (const h of bad) {
     for (const [method, p, body] of [
       ['POST', '/v1/admin/apps', { name: 'x' }],

@@ -188,7 +188,7 @@ test('the password never appears in any response nor in clear in the data files'
   const app = await ts.createApp();
   const secret = 'Very-Unique-Password-9137';
   const bodies: string[] = [];
-  const keep = (r: { body: unknown }) => (bodies.push(JSON.stringify(r.body)), r);
+  const keep = <R extends { body: any }>(r: R): R => (bodies.push(JSON.stringify(r.body)), r);
   keep(await register(ts, app, { user: 'alice', password: secret, profile: { name: 'A' } }));
   keep(await register(ts, app, { user: 'alice', password: secret }));
   keep(await register(ts, app, { user: 'bad id', password: secret }));

@@ -14,6 +14,8 @@ test('tokens are refreshed before expiry and the connection keeps delivering', a
   await alice.xp.createChannel('room', { members: ['bob'] });
   await waitFor('bob subscribed', () => bob.events.some((e) => e.name === 'subscribed' && e.args[0] === 'room'));
   const firstToken = bob.xp.tokens!.accessToken;
+  const renewals: { at: number; expiresAt: number }[] = [{ at: Date.now(), expiresAt: bob.xp.tokens!.expiresAt }];
+  bob.xp.on('tokens', (tk) => renewals.push({ at: Date.now(), expiresAt: tk.expiresAt }));
 
   // 8 s = more than two token lifetimes; a message every 400 ms.
   const total = 20;
@@ -29,6 +31,10 @@ test('tokens are refreshed before expiry and the connection keeps delivering', a
   assert.equal(bob.xp.state, 'connected');
   const drops = bob.events.filter((e) => e.name === 'disconnected').map((e) => e.args[0]);
   assert.deepEqual(drops, [], 'refreshed in time: no disconnect');
+  // Each token was renewed at least half a second before it expired.
+  for (let i = 1; i < renewals.length; i++) {
+    assert.ok(renewals[i].at < renewals[i - 1].expiresAt - 500, `renewal ${i}: ${renewals[i - 1].expiresAt - renewals[i].at} ms before expiry`);
+  }
   // An explicit refresh works too and rotates the refresh token.
   const before = bob.xp.tokens!;
   const after = await bob.xp.refresh();

@@ -150,3 +150,61 @@ test('members added later are subscribed; removed ones stop receiving', async (t
   await sleep(200);
   assert.equal(dave.messages.length, 1);
 });
+
+test('join and leave of other devices', async (t) => {
+  const srv = await startServer(t);
+  const app = await srv.createApp();
+  const alice = await loggedIn(t, srv, app, 'alice', 'phone');
+  await loggedIn(t, srv, app, 'bob', 'phone');
+  await alice.xp.createChannel('room', { members: ['bob'] });
+  await waitFor('subscribed', () => alice.events.some((e) => e.name === 'subscribed' && e.args[0] === 'room'));
+  const tablet = await loggedIn(t, srv, app, 'bob', 'tablet');
+  const isTablet = (name: string) => (e: { name: string; args: unknown[] }) =>
+    e.name === name && e.args[0] === 'room' && (e.args[1] as { device?: string }).device === 'tablet';
+  const join = await waitFor('join', () => alice.events.find(isTablet('join')));
+  assert.deepEqual(join.args[1], { user: 'bob', device: 'tablet', client: tablet.xp.client });
+  tablet.xp.disconnect();
+  await waitFor('leave', () => alice.events.find(isTablet('leave')), 10_000);
+});
+
+test('users, groups and a custom service command', async (t) => {
+  const srv = await startServer(t);
+  srv.server.command('echo', ({ user, device, data }) => ({ user, device, data }));
+  const app = await srv.createApp();
+  const alice = await loggedIn(t, srv, app, 'alice', 'phone');
+  await loggedIn(t, srv, app, 'albert', 'phone');
+  await loggedIn(t, srv, app, 'bob', 'phone');
+
+  assert.deepEqual(await alice.xp.rpc('echo', { x: 1 }), { user: 'alice', device: 'phone', data: { x: 1 } });
+
+  await alice.xp.users.update({ name: 'Alice' });
+  assert.deepEqual(await alice.xp.users.get('alice'), { user: 'alice', profile: { name: 'Alice' } });
+  const found = await alice.xp.users.search({ prefix: 'al' });
+  assert.deepEqual(found.users.map((u) => u.user).sort(), ['albert', 'alice']);
+
+  assert.deepEqual(await alice.xp.groupAdd('friends', ['bob', 'albert']), ['bob', 'albert']);
+  assert.deepEqual((await alice.xp.groupMembers('friends')).sort(), ['albert', 'bob']);
+  assert.deepEqual(await alice.xp.groupList(), [{ group: 'friends', size: 2 }]);
+  assert.deepEqual(await alice.xp.groupRemove('friends', ['albert']), ['albert']);
+  assert.deepEqual(await alice.xp.groupMembers('friends'), ['bob']);
+});
+
+test('open channels: join to receive, leave to stop', async (t) => {
+  const srv = await startServer(t);
+  const app = await srv.createApp();
+  const alice = await loggedIn(t, srv, app, 'alice', 'phone');
+  const bob = await loggedIn(t, srv, app, 'bob', 'phone');
+  await alice.xp.createChannel('lobby', { type: 'open' });
+  const joined = await bob.xp.joinChannel('lobby');
+  assert.equal(joined.type, 'open');
+  await waitFor('bob subscribed', () => bob.events.some((e) => e.name === 'subscribed' && e.args[0] === 'lobby'));
+  await alice.xp.send('lobby', 'chat', 'hello lobby');
+  await waitFor('bob got it', () => bob.messages.length === 1);
+  await bob.xp.leaveChannel('lobby');
+  await waitFor('bob unsubscribed', () => bob.events.some((e) => e.name === 'unsubscribed' && e.args[0] === 'lobby'));
+  await alice.xp.send('lobby', 'chat', 'bye');
+  await sleep(200);
+  assert.equal(bob.messages.length, 1);
+  await alice.xp.deleteChannel('lobby');
+  await assert.rejects(alice.xp.getChannel('lobby'), (e: XPushError) => e.code === 102);
+});

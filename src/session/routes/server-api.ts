@@ -15,16 +15,9 @@ const AppParams = Type.Object({ app: Type.String({ minLength: 1, maxLength: 64 }
 const ChannelParams = Type.Object({ app: Type.String({ minLength: 1, maxLength: 64 }), channel: S.ChannelName });
 const Users = Type.Object({ users: S.UserList }, strict);
 
-export interface ConnectionView {
-  client: string;
-  user: string;
-  device: string;
-  node: string;
-  channels: string[];
-}
 
 /** The app's backend, authenticated by the app secret (X-API-Key): publish, channels, history, tokens. */
-export function serverApiRoutes(http: FastifyInstance, core: Core, connections: (app: string) => ConnectionView[]): void {
+export function serverApiRoutes(http: FastifyInstance, core: Core): void {
   const s = { security: [{ apiKey: [] }], tags: ['server'] };
   const p = (req: { params: unknown }) => req.params as { app: string; channel: string; user: string };
 
@@ -90,9 +83,5 @@ export function serverApiRoutes(http: FastifyInstance, core: Core, connections: 
   http.get('/v1/apps/:app/users/:user/unread', { schema: { ...s, params: Type.Object({ app: Type.String(), user: S.UserId }) } }, async (req) => {
     await requireApiKey(core, req, p(req).app);
     return { channels: await unreadCounts(core, p(req).app, p(req).user) };
-  });
-  http.get('/v1/apps/:app/connections', { schema: { ...s, params: AppParams } }, async (req) => {
-    await requireApiKey(core, req, p(req).app);
-    return { connections: connections(p(req).app) };
   });
 }

@@ -6,14 +6,17 @@ export class PostgresReadStore implements ReadStore {
   constructor(private readonly pool: pg.Pool) {}
 
   async markRead(appId: string, userId: string, channel: string, offset: number): Promise<number> {
-    // GREATEST in the upsert keeps it forward-only even when two devices mark at once.
+    // Clamped to the channel top (a position past it would hide the next messages from the unread
+    // count) and only for an existing channel (a stray row would pre-mark a later channel of that
+    // name). GREATEST keeps it forward-only even when two devices mark at once.
     const { rows } = await this.pool.query<{ read_offset: number }>(
-      `INSERT INTO read_positions (app_id, user_id, channel, read_offset) VALUES ($1, $2, $3, $4)
+      `INSERT INTO read_positions (app_id, user_id, channel, read_offset)
+       SELECT c.app_id, $2, c.name, LEAST($4::bigint, c.top_offset) FROM channels c WHERE c.app_id = $1 AND c.name = $3
        ON CONFLICT (app_id, user_id, channel) DO UPDATE SET read_offset = GREATEST(read_positions.read_offset, EXCLUDED.read_offset)
        RETURNING read_offset`,
       [appId, userId, channel, offset],
     );
-    return rows[0]!.read_offset;
+    return rows[0]?.read_offset ?? 0;
   }
 
   async positions(appId: string, userId: string): Promise<ReadPosition[]> {

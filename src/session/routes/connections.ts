@@ -1,0 +1,45 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import type { Core } from '../../domain/context.ts';
+import type { Cluster } from '../../cluster/cluster.ts';
+import { requireApiKey } from '../guards.ts';
+
+export interface ConnectionView {
+  client: string;
+  user: string;
+  device: string;
+  node: string;
+  channels: string[];
+}
+
+/** The HTTP base of a node from its WebSocket URL (same host and port). */
+function httpBase(wsUrl: string): string {
+  const u = new URL(wsUrl);
+  return `${u.protocol === 'wss:' ? 'https:' : 'http:'}//${u.host}`;
+}
+
+/**
+ * Connected users and devices of an app. Every role serves its own (`?scope=local`); the answer
+ * without scope gathers all live channel nodes', so the session server can list the whole cluster.
+ */
+export function connectionRoutes(http: FastifyInstance, core: Core, cluster: Cluster, local: (app: string) => ConnectionView[]): void {
+  http.get('/v1/apps/:app/connections', {
+    schema: { security: [{ apiKey: [] }], tags: ['server'], params: Type.Object({ app: Type.String({ minLength: 1, maxLength: 64 }) }), querystring: Type.Object({ scope: Type.Optional(Type.Literal('local')) }, { additionalProperties: false }) },
+  }, async (req) => {
+    const { app } = req.params as { app: string };
+    const a = await requireApiKey(core, req, app);
+    const mine = local(app);
+    if ((req.query as { scope?: string }).scope === 'local' || core.config.broker.kind === 'memory') return { connections: mine };
+    const others = (await cluster.list()).filter((n) => n.id !== core.nodeId);
+    const lists = await Promise.all(others.map(async (n) => {
+      try {
+        const r = await fetch(`${httpBase(n.url)}/v1/apps/${encodeURIComponent(app)}/connections?scope=local`, { headers: { 'x-api-key': a.secret }, signal: AbortSignal.timeout(2000) });
+        return r.ok ? ((await r.json()) as { connections: ConnectionView[] }).connections : [];
+      } catch (err) {
+        core.log.warn({ err, node: n.id }, 'connections: node did not answer');
+        return [];
+      }
+    }));
+    return { connections: [...mine, ...lists.flat()] };
+  });
+}
