@@ -68,6 +68,10 @@ export interface Config {
   nodeTtlMs: number;
   /** How long graceful shutdown waits for in-flight writes, ms. Default 5000. */
   shutdownTimeoutMs: number;
+  /** A connection whose token expired is closed this long after `exp` unless it refreshes (the SDKs refresh right at expiry, so a grace avoids racing them). Default 25000 (as Centrifugo). */
+  tokenExpiryGraceMs: number;
+  /** Origins allowed to call the HTTP API from browsers (CORS); `['*']` allows any (auth is by header, never cookies). Default ['*']. */
+  corsOrigins: string[];
   /** pino log level. Default `info` (`silent` in tests). */
   logLevel: string;
   /** Hooks passed inline (see hooks.ts); plugins can add more. */
@@ -100,6 +104,8 @@ export const defaultConfig: Config = {
   perMessageDeflate: false,
   shutdownTimeoutMs: 5000,
   presenceTtlMs: 15_000,
+  tokenExpiryGraceMs: 25_000,
+  corsOrigins: ['*'],
   nodeTtlMs: 5000,
   logLevel: 'info',
 };
@@ -130,6 +136,8 @@ export function resolveConfig(input: ConfigInput = {}): Config {
   if (c.role !== 'all' && c.store.kind === 'sqlite') {
     throw new TypeError(`config.role=${c.role} needs a shared store (postgres): a SQLite file cannot be shared by several processes safely`);
   }
+  if (!Number.isFinite(c.tokenExpiryGraceMs) || c.tokenExpiryGraceMs < 0) throw new TypeError('config.tokenExpiryGraceMs must be >= 0');
+  if (!Array.isArray(c.corsOrigins)) throw new TypeError('config.corsOrigins must be an array of origins (or ["*"])');
   if (c.maxMessageBytes > c.maxFrameBytes) throw new TypeError('config.maxMessageBytes cannot exceed config.maxFrameBytes');
   if (c.pongTimeoutMs >= c.pingIntervalMs) throw new TypeError('config.pongTimeoutMs must be shorter than config.pingIntervalMs');
   return c;

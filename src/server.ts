@@ -73,7 +73,7 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
   for (const [name, fn] of Object.entries(config.hooks ?? {})) hooks.add(name as HookName, fn as HookFn<HookName>);
   const publisher = new Publisher(store, broker, log, config.maxStoreBatch);
   const core: Core = { config, log, store, broker, presence, hooks, apps: new AppCache(store), channels: new ChannelCache(store), publisher, nodeId };
-  const hub = new Hub(broker, store, log);
+  const hub = new Hub(broker, store, log, config.nodeTtlMs);
   const commands = new Map<string, CommandHandler>();
   const runsChannel = config.role !== 'session';
   const gateway = runsChannel ? new Gateway({ core, hub, commands }) : undefined;
@@ -87,7 +87,7 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
   };
   await broker.start(handler);
 
-  const http = await createHttp(log, config.maxFrameBytes * 2);
+  const http = await createHttp(log, config.maxFrameBytes * 2, config.corsOrigins);
   const adminToken = config.adminToken ?? readOrCreateAdminToken(config.dataDir);
   const connections = (app?: string): ConnectionView[] => hub.all()
     .filter((c) => !app || c.app === app)

@@ -59,7 +59,7 @@ export class Gateway {
     }
     for (const h of this.ctx.hub.clients) {
       const c = h as Client;
-      if (c.expiresAt && now >= c.expiresAt) c.close(Disconnects.connectionExpired);
+      if (c.expiresAt && now >= c.expiresAt + cfg.tokenExpiryGraceMs) c.close(Disconnects.connectionExpired);
       else if (c.pingSentAt && now - c.pingSentAt > cfg.pongTimeoutMs) c.close(Disconnects.noPong);
       else if (!c.pingSentAt && now - (c.lastPingAt || c.openedAt) >= cfg.pingIntervalMs) c.ping(now);
     }

@@ -54,7 +54,7 @@ export class Hub implements BrokerHandler {
   private readonly users = new Map<string, Set<HubClient>>();
   readonly clients = new Set<HubClient>();
 
-  constructor(private readonly broker: Broker, private readonly store: Store, private readonly log: Logger) {}
+  constructor(private readonly broker: Broker, private readonly store: Store, private readonly log: Logger, private readonly reconnectSpreadMs = 0) {}
 
   // ---- users / connections ----
 
@@ -164,9 +164,13 @@ export class Hub implements BrokerHandler {
   onConnectionState(lost: boolean): void {
     if (lost) return;
     // The broker came back: anything published while it was away is in the store. Reconnecting the
-    // clients makes them recover it in order (3011 force reconnect).
-    this.log.warn('broker link restored: asking clients to reconnect and recover');
-    for (const c of this.clients) c.close(Disconnects.forceReconnect);
+    // clients makes them recover it in order (3011 force reconnect). Spread over `reconnectSpreadMs`
+    // so they do not all land on the first node back in the registry.
+    this.log.warn({ clients: this.clients.size }, 'broker link restored: asking clients to reconnect and recover');
+    for (const c of this.clients) {
+      const t = setTimeout(() => c.close(Disconnects.forceReconnect), Math.floor(Math.random() * this.reconnectSpreadMs));
+      t.unref();
+    }
   }
 
   private onChannelEvent(topic: string, kind: string, offset: number, body: string): void {

@@ -108,6 +108,11 @@ export class XPush extends XPushApi {
     if (!tokens) return Promise.reject(new XPushError(101, 'not logged in: call login() or useToken() first'));
     const c = this.#centrifuge ?? this.#create(tokens.accessToken);
     if (c.state === 'connected' && this.#connected) return Promise.resolve(this.#connected);
+    if (tokens.accessToken !== this.#keeper.inClient) {
+      // Tokens replaced since the last connection (login, useToken): connect with the new ones.
+      c.setToken(tokens.accessToken);
+      this.#keeper.inClient = tokens.accessToken;
+    }
     const done = new Promise<ConnectedInfo>((resolve, reject) => {
       const onConnected = (info: ConnectedInfo) => { cleanup(); resolve(info); };
       const onDisconnected = (d: { code: number; reason: string; reconnecting: boolean }) => {
@@ -256,8 +261,7 @@ export class XPush extends XPushApi {
   }
 
   async #historyAfter(channel: string, offset: number, epoch: string | undefined, limit: number): Promise<PubLike[]> {
-    const c = this.#client();
-    const r = await c.history(channel, { limit, since: epoch ? { offset, epoch } : { offset, epoch: '' } });
+    const r = await this.#client().history(channel, { limit, since: { offset, epoch: epoch ?? '' } });
     return r.publications as PubLike[];
   }
 

@@ -1,5 +1,6 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyError, type FastifyBaseLogger } from 'fastify';
 import swagger from '@fastify/swagger';
+import cors from '@fastify/cors';
 import type { Logger } from 'pino';
 import { Ajv } from 'ajv';
 import { XPushError, Errors } from '../errors.ts';
@@ -10,7 +11,7 @@ import { tooDeep, MAX_JSON_DEPTH } from '../protocol/json-depth.ts';
  * refused, not silently dropped), errors as `{error: {code, message}}` with the right status, and
  * the OpenAPI document at /openapi.json.
  */
-export async function createHttp(log: Logger, maxBodyBytes: number): Promise<FastifyInstance> {
+export async function createHttp(log: Logger, maxBodyBytes: number, corsOrigins: string[]): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: log as unknown as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -23,6 +24,12 @@ export async function createHttp(log: Logger, maxBodyBytes: number): Promise<Fas
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : textAjv).compile(schema));
   app.addHook('preValidation', async (req) => {
     if (tooDeep(req.body)) throw Errors.badRequest.with(`body: JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
+  });
+  await app.register(cors, {
+    origin: corsOrigins.includes('*') ? true : corsOrigins,
+    allowedHeaders: ['content-type', 'authorization', 'x-app-key', 'x-api-key'],
+    methods: ['GET', 'POST', 'PATCH', 'PUT', 'DELETE'],
+    maxAge: 600,
   });
   await app.register(swagger, {
     openapi: {

@@ -57,7 +57,6 @@ test('faults: Redis outage, kill -9 and graceful shutdown lose and duplicate not
   const reconnectedAway = async (from: string, moved: Member[]) => {
     await until(`clients of ${from} to reconnect elsewhere`, () => moved.every((m) => !m.reconnecting && m.nodeId !== from && !m.conn!.closed), 10_000, 50);
     t.diagnostic(`${from}: ${moved.map((m) => `${m.name}→${m.nodeId} recovered ${m.recoveries.at(-1)?.count} after ${m.reconnectErrors.length} failed tries`).join(', ')}`);
-    return moved;
   };
 
   await t.test('Redis outage: publishes are refused at once with 503, then the cluster heals by itself', async () => {

@@ -103,7 +103,7 @@ test('an expired token gets error 109; the official SDK then fetches a new token
 });
 
 test('a live connection whose token expires without refresh is closed with 3005', async (t) => {
-  const ts = await startServer(t);
+  const ts = await startServer(t, { tokenExpiryGraceMs: 0 });
   const app = await ts.createApp();
   await backendToken(ts, app, 'alice');
   const exp = now() + 1;

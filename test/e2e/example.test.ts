@@ -6,7 +6,7 @@ import { startExample } from '../../examples/chat-bot/server.ts';
 import { api, sdkClient, userSession } from '../helpers/clients.ts';
 import { startBuilt, testConfig, waitFor } from './e2e-kit.ts';
 
-test('the chat-bot example: bot.roll command, profanity filter on publish, /bot/stats route', async (t) => {
+test('the chat-bot example: bot.roll command, profanity filter on publish, /bot/stats route', { timeout: 20_000 }, async (t) => {
   const cfg = testConfig();
   const server = await startExample(cfg);
   const ts = await startBuilt(t, server, cfg.dataDir); // already started: startBuilt only wraps it

@@ -19,7 +19,7 @@ async function setup(t: Parameters<typeof startServer>[0]) {
   return { ts, app, tokens };
 }
 
-test('presence lists every device of a user; join and leave reach subscribers that asked for them', async (t) => {
+test('presence lists every device of a user; join and leave reach subscribers that asked for them', { timeout: 20_000 }, async (t) => {
   const { ts, app, tokens } = await setup(t);
   const bob = await sdkClient(t, ts.wsUrl, tokens.bob);
   const joins: JoinContext[] = [];
@@ -91,7 +91,7 @@ test('presence lists every device of a user; join and leave reach subscribers th
   assert.deepEqual(quietEvents, [], 'no join/leave for a subscriber that did not ask');
 });
 
-test('presence refusals: a non-member gets 103, an unknown channel 102; an open channel is readable by all', async (t) => {
+test('presence refusals: a non-member gets 103, an unknown channel 102; an open channel is readable by all', { timeout: 20_000 }, async (t) => {
   const { ts, app, tokens } = await setup(t);
   const carol = await sdkClient(t, ts.wsUrl, tokens.carol);
   await assert.rejects(carol.presence('room'), (e: any) => e.code === 103);
@@ -115,7 +115,7 @@ test('presence refusals: a non-member gets 103, an unknown channel 102; an open 
   assert.equal((await api(ts, app, 'GET', '/channels/nowhere/presence')).status, 404);
 });
 
-test('raw frames: presence entries carry the token info; a bad presence command is 107', async (t) => {
+test('raw frames: presence entries carry the token info; a bad presence command is 107', { timeout: 20_000 }, async (t) => {
   const { ts, app } = await setup(t);
   const token = await tokenFor(ts, app, 'alice', 'phone', { name: 'Alice A.' });
   const raw = await rawClient(t, ts.wsUrl);

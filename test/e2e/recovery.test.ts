@@ -32,7 +32,7 @@ async function setup(t: Parameters<typeof startServer>[0]) {
 }
 
 for (const side of ['server', 'client'] as const) {
-  test(`a socket killed on the ${side} side: the centrifuge client recovers every missed publication once, in order, before new ones`, async (t) => {
+  test(`a socket killed on the ${side} side: the centrifuge client recovers every missed publication once, in order, before new ones`, { timeout: 20_000 }, async (t) => {
     const { ts, app, bob } = await setup(t);
     const killer = serverSockets(ts);
     const gate = gatedWebSocket();
@@ -69,7 +69,7 @@ for (const side of ['server', 'client'] as const) {
   });
 }
 
-test('server-side subscriptions (auto_subscribe) are recovered by the centrifuge client after a drop', async (t) => {
+test('server-side subscriptions (auto_subscribe) are recovered by the centrifuge client after a drop', { timeout: 20_000 }, async (t) => {
   const { ts, app, bob } = await setup(t);
   await api(ts, app, 'POST', '/channels', { channel: 'other', members: ['alice', 'bob'] });
   const gate = gatedWebSocket();
@@ -102,7 +102,7 @@ test('server-side subscriptions (auto_subscribe) are recovered by the centrifuge
   assert.ok(subscribed.every((s) => s.recovered && s.wasRecovering), JSON.stringify(subscribed));
 });
 
-test('a position with the wrong epoch is not recovered (recovered: false); the right one is', async (t) => {
+test('a position with the wrong epoch is not recovered (recovered: false); the right one is', { timeout: 20_000 }, async (t) => {
   const { ts, app, bob } = await setup(t);
   await publishN(ts, app, 'room', 1, 4);
   const { c } = await connectSdk(t, ts.wsUrl, bob.accessToken);
@@ -141,7 +141,7 @@ test('a position with the wrong epoch is not recovered (recovered: false); the r
   assert.equal(ahead.subscribe.offset, 4);
 });
 
-test('server restart: graceful close (3001), start again on the same data dir, the client recovers', async (t) => {
+test('server restart: graceful close (3001), start again on the same data dir, the client recovers', { timeout: 20_000 }, async (t) => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'xpush-restart-'));
   const base = { host: '127.0.0.1', dataDir, logLevel: 'silent', adminToken: 'test-admin-token' } as const;
   let server = await createServer({ ...base, port: 0 });
@@ -199,7 +199,7 @@ test('server restart: graceful close (3001), start again on the same data dir, t
   assert.equal(subscribed[1]!.streamPosition?.epoch, subscribed[0]!.streamPosition?.epoch, 'the epoch survives a restart');
 });
 
-test('connect and subscribe pipelined in one frame (as centrifuge-js sends on reconnect) are answered after the connect', async (t) => {
+test('connect and subscribe pipelined in one frame (as centrifuge-js sends on reconnect) are answered after the connect', { timeout: 20_000 }, async (t) => {
   const { ts, app, bob } = await setup(t);
   await publishN(ts, app, 'room', 1, 3);
   const epoch = (await api(ts, app, 'GET', '/channels/room')).body.epoch;

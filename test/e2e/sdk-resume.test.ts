@@ -9,7 +9,13 @@ test('a forced socket drop resumes without loss or duplicates, in order', async 
   const app = await srv.createApp();
   const sender = await loggedIn(t, srv, app, 'alice', 'phone');
   const tracked = trackedWebSocket();
-  const receiver = await loggedIn(t, srv, app, 'bob', 'phone', { websocket: tracked.ctor, minReconnectDelayMs: 50, maxReconnectDelayMs: 200 });
+  const lookups: string[] = [];
+  const countingFetch: typeof fetch = (input, init) => {
+    const u = String(input);
+    if (u.includes('/node/')) lookups.push(u);
+    return fetch(input, init);
+  };
+  const receiver = await loggedIn(t, srv, app, 'bob', 'phone', { websocket: tracked.ctor, fetch: countingFetch, minReconnectDelayMs: 50, maxReconnectDelayMs: 200 });
   await sender.xp.createChannel('stream', { members: ['bob'] });
   await waitFor('bob subscribed', () => receiver.events.some((e) => e.name === 'subscribed' && e.args[0] === 'stream'));
 
@@ -27,6 +33,9 @@ test('a forced socket drop resumes without loss or duplicates, in order', async 
   assert.deepEqual(offsetsOf(receiver.messages, 'stream'), range(1, total));
   assert.deepEqual(receiver.messages.map((m) => (m.data as { i: number }).i), range(1, total));
   assert.ok(tracked.sockets.length >= 4, `reconnected ${tracked.sockets.length - 1} times`);
+  // Each attempt asked the session server which node serves bob.
+  assert.equal(lookups.length, tracked.sockets.length);
+  assert.ok(lookups.every((u) => u === `${srv.url}/node/${app.id}/user/bob`));
   const drops = receiver.events.filter((e) => e.name === 'disconnected');
   assert.ok(drops.length >= 3 && drops.every((e) => (e.args[0] as { reconnecting: boolean }).reconnecting));
   // The server recovered the missed publications itself (subscribe results with recovered: true).

@@ -6,7 +6,7 @@ import { startServer } from '../helpers/server.ts';
 import { api } from '../helpers/clients.ts';
 import { connectSdk, tokenFor, waitFor } from './e2e-kit.ts';
 
-test('publish: subscribers receive it, with the backend or the named sender; the ack comes after storage', async (t) => {
+test('publish: subscribers receive it, with the backend or the named sender; the ack comes after storage', { timeout: 20_000 }, async (t) => {
   const ts = await startServer(t);
   const app = await ts.createApp();
   const token = await tokenFor(ts, app, 'bob', 'phone');
@@ -52,7 +52,7 @@ test('publish: subscribers receive it, with the backend or the named sender; the
   assert.equal(big.body.error.code, 106);
 });
 
-test('channels and members: create, get, update, add/remove members (live subscriptions follow), delete', async (t) => {
+test('channels and members: create, get, update, add/remove members (live subscriptions follow), delete', { timeout: 20_000 }, async (t) => {
   const ts = await startServer(t);
   const app = await ts.createApp();
   for (const u of ['alice', 'carol']) await tokenFor(ts, app, u);
@@ -107,7 +107,7 @@ test('channels and members: create, get, update, add/remove members (live subscr
   assert.equal((await api(ts, app, 'PATCH', '/channels/team', { data: 1 })).body.error.code, 102);
 });
 
-test('history, presence, unread, connections and minted tokens', async (t) => {
+test('history, presence, unread, connections and minted tokens', { timeout: 20_000 }, async (t) => {
   const ts = await startServer(t);
   const app = await ts.createApp();
   const minted = await api(ts, app, 'POST', '/tokens', { user: 'dora', device: 'kiosk', info: { name: 'Dora' }, ttlSec: 60 });
@@ -145,7 +145,7 @@ test('history, presence, unread, connections and minted tokens', async (t) => {
   await assert.rejects(c.rpc('channel.get', { channel: 'elsewhere' }), (e: any) => e.code === 102);
 });
 
-test('credentials: a wrong, missing or other app\'s key is 401; validation errors are 400/107 naming the field', async (t) => {
+test('credentials: a wrong, missing or other app\'s key is 401; validation errors are 400/107 naming the field', { timeout: 20_000 }, async (t) => {
   const ts = await startServer(t);
   const app = await ts.createApp('one');
   const other = await ts.createApp('two');
@@ -156,7 +156,7 @@ test('credentials: a wrong, missing or other app\'s key is 401; validation error
     ['GET', '/channels/x'], ['GET', '/channels/x/history'], ['GET', '/users'], ['GET', '/users/u/unread'], ['GET', '/connections'],
   ];
   for (const [method, path, b] of calls) {
-    for (const headers of [{}, { 'x-api-key': 'wrong' }, { 'x-api-key': other.secret }, { 'x-api-key': app.key }]) {
+    for (const headers of [{}, { 'x-api-key': 'wrong' }, { 'x-api-key': other.secret }, { 'x-api-key': app.key }] as Record<string, string>[]) {
       const r = await ts.http(method, base + path, b, headers);
       assert.equal(r.status, 401, `${method} ${path} with ${JSON.stringify(headers)}: ${r.status}`);
       assert.equal(r.body.error.code, 101);

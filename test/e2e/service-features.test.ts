@@ -6,7 +6,7 @@ import { createServer, Errors, XPushError, type Actor, type XPushPlugin } from '
 import { api, rawClient, sdkClient } from '../helpers/clients.ts';
 import { connectSdk, sleep, startBuilt, testConfig, tokenFor, waitFor } from './e2e-kit.ts';
 
-test('a custom command is called over rpc with the caller\'s identity; its return is the ack', async (t) => {
+test('a custom command is called over rpc with the caller\'s identity; its return is the ack', { timeout: 20_000 }, async (t) => {
   const cfg = testConfig();
   const server = await createServer(cfg);
   const calls: (Actor & { data: unknown })[] = [];
@@ -38,7 +38,7 @@ test('a custom command is called over rpc with the caller\'s identity; its retur
   await assert.rejects(c.rpc('toString', {}), (e: any) => e.code === 104, 'no prototype lookups');
 });
 
-test('registering a built-in, empty, duplicate or non-function command throws at once', async () => {
+test('registering a built-in, empty, duplicate or non-function command throws at once', { timeout: 20_000 }, async () => {
   const cfg = testConfig();
   const server = await createServer(cfg);
   try {
@@ -54,7 +54,7 @@ test('registering a built-in, empty, duplicate or non-function command throws at
   }
 });
 
-test('beforePublish: one hook rejects (its code reaches the client, nothing stored), one enriches', async (t) => {
+test('beforePublish: one hook rejects (its code reaches the client, nothing stored), one enriches', { timeout: 20_000 }, async (t) => {
   const cfg = testConfig({
     hooks: {
       // Inline in config: reject shouting.
@@ -94,7 +94,7 @@ test('beforePublish: one hook rejects (its code reaches the client, nothing stor
   assert.equal(got.length, 1);
 });
 
-test('afterConnect and afterDisconnect observe connections; beforeConnect and beforeSubscribe may veto', async (t) => {
+test('afterConnect and afterDisconnect observe connections; beforeConnect and beforeSubscribe may veto', { timeout: 20_000 }, async (t) => {
   const cfg = testConfig();
   const server = await createServer(cfg);
   const seen: string[] = [];
@@ -140,7 +140,7 @@ test('afterConnect and afterDisconnect observe connections; beforeConnect and be
   assert.equal(seen.filter((x) => x.startsWith('connect banned')).length, 0, 'a vetoed connect is not observed');
 });
 
-test('a plugin adds hooks (by priority), commands and routes; routes can also be added on server.http before start', async (t) => {
+test('a plugin adds hooks (by priority), commands and routes; routes can also be added on server.http before start', { timeout: 20_000 }, async (t) => {
   const cfg = testConfig();
   const server = await createServer(cfg);
   const trail = (tag: string) => (p: { data: unknown }) => ({ data: { ...(p.data as object), trail: [...((p.data as { trail?: string[] }).trail ?? []), tag] } });

@@ -5,7 +5,7 @@ import { startServer } from '../helpers/server.ts';
 import { api, rawClient, sdkClient, userSession } from '../helpers/clients.ts';
 import { connectSdk, messagesOf, waitFor, sleep } from './e2e-kit.ts';
 
-test('a user offline while 5 messages arrive sees them as unread, fetches them and marks them read on every device', async (t) => {
+test('a user offline while 5 messages arrive sees them as unread, fetches them and marks them read on every device', { timeout: 20_000 }, async (t) => {
   const ts = await startServer(t);
   const app = await ts.createApp();
   const alice = await userSession(ts, app, 'alice');
@@ -94,7 +94,7 @@ test('a user offline while 5 messages arrive sees them as unread, fetches them a
   assert.equal(aliceMsgs.filter((m: any) => m.type === 'read').length, 0, 'read pushes go only to the reader');
 });
 
-test('the unread count reaches the connect reply over raw frames too, per channel', async (t) => {
+test('the unread count reaches the connect reply over raw frames too, per channel', { timeout: 20_000 }, async (t) => {
   const ts = await startServer(t);
   const app = await ts.createApp();
   await userSession(ts, app, 'alice');
@@ -108,7 +108,7 @@ test('the unread count reaches the connect reply over raw frames too, per channe
   assert.deepEqual(r.connect.data.unread, { a: 3, b: 1 });
 });
 
-test('unread refusals: a non-member cannot fetch or mark; bad payloads are 107', async (t) => {
+test('unread refusals: a non-member cannot fetch or mark; bad payloads are 107', { timeout: 20_000 }, async (t) => {
   const ts = await startServer(t);
   const app = await ts.createApp();
   await userSession(ts, app, 'alice');

@@ -29,7 +29,7 @@ async function setup(t: Parameters<typeof startServer>[0]) {
 
 const ids = (users: { user: string }[]) => users.map((u) => u.user);
 
-test('search users by id prefix and by profile field, paged with a cursor, over rpc and the server API', async (t) => {
+test('search users by id prefix and by profile field, paged with a cursor, over rpc and the server API', { timeout: 20_000 }, async (t) => {
   const { ts, app } = await setup(t);
   // Another app's users never show up.
   const other = await ts.createApp('other');
@@ -77,7 +77,7 @@ test('search users by id prefix and by profile field, paged with a cursor, over 
   await assert.rejects(c.rpc('user.get', { user: 'annie' }), (e: any) => e.code === 404, 'a user of another app is not found');
 });
 
-test('search refusals: field without value, bad limits and unknown fields are 107 / 400', async (t) => {
+test('search refusals: field without value, bad limits and unknown fields are 107 / 400', { timeout: 20_000 }, async (t) => {
   const { ts, app } = await setup(t);
   const c = await sdkClient(t, ts.wsUrl, await tokenFor(ts, app, 'zed'));
   await assert.rejects(c.rpc('user.search', { field: 'city' }), (e: any) => e.code === 107 && /field and value/.test(e.message));
@@ -93,7 +93,7 @@ test('search refusals: field without value, bad limits and unknown fields are 10
   assert.equal((await ts.http('GET', `/v1/apps/${app.id}/users`)).status, 401, 'the server API needs the app secret');
 });
 
-test('groups: add, remove, list, members; unknown users are refused; each user sees only their own groups', async (t) => {
+test('groups: add, remove, list, members; unknown users are refused; each user sees only their own groups', { timeout: 20_000 }, async (t) => {
   const { ts, app } = await setup(t);
   const ann = await sdkClient(t, ts.wsUrl, await tokenFor(ts, app, 'ann'));
   const bob = await sdkClient(t, ts.wsUrl, await tokenFor(ts, app, 'bob'));

@@ -1,9 +1,6 @@
 import pg from 'pg';
 import { Errors } from '../../errors.ts';
 
-/** What every sub-store needs: a pool to query and a way to run a transaction. */
-export type Queryable = Pick<pg.Pool, 'query'>;
-
 /**
  * Runs `fn` inside BEGIN/COMMIT on one pooled connection; rolls back and rethrows on any error.
  * The connection is destroyed (not returned to the pool) if ROLLBACK itself fails, so a broken

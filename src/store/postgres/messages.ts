@@ -23,7 +23,7 @@ const msgKey = (appId: string, channel: string, id: string): string => `${appId}
  * of top_offset takes anyway) serialises appenders without blocking member inserts (KEY SHARE).
  */
 const LOCK_CHANNELS = `
-SELECT app_id, name, top_offset FROM channels
+SELECT app_id, name, epoch, top_offset FROM channels
 WHERE (app_id, name) IN (SELECT a, n FROM unnest($1::text[], $2::text[]) AS k(a, n))
 ORDER BY app_id, name FOR NO KEY UPDATE`;
 
@@ -52,9 +52,12 @@ WITH ins AS (
 )
 SELECT ins.* FROM ins JOIN old ON ins.app_id = old.a AND ins.channel = old.n WHERE ins.msg_offset <= old.prev`;
 
+/** A stored record found by an earlier attempt, with the epoch of the stream it was found in. */
+interface Known { rec: MessageRecord; epoch: string }
+
 /** Thrown inside the transaction when some ids were already stored: roll back, retry without them. */
 class Duplicates {
-  constructor(readonly found: MessageRecord[]) {}
+  constructor(readonly found: Known[]) {}
 }
 
 /** See MessageStore. */
@@ -63,40 +66,43 @@ export class PostgresMessageStore implements MessageStore {
 
   async append(batch: NewMessage[]): Promise<MessageRecord[]> {
     if (batch.length === 0) return [];
-    // Ids found stored by an earlier attempt. They cannot vanish in between (messages are never
-    // updated; a deleted channel fails the next attempt's lock), so each retry only adds to this,
-    // and with the channel locks held the retry sees no new duplicates unless another process
-    // published the same id meanwhile: a loop, not a single retry.
-    const known = new Map<string, MessageRecord>();
+    // Duplicates show up only in the write, after offsets were handed out; the attempt then rolls
+    // back and runs again treating them as known. Each round moves at least one id of the batch to
+    // `known`, so the loop ends; in practice it runs twice at most (a client retrying a publish).
+    const known = new Map<string, Known>();
     for (;;) {
       try {
         return await tx(this.pool, (c) => this.attempt(c, batch, known));
       } catch (err) {
         if (!(err instanceof Duplicates)) throw err;
-        for (const r of err.found) known.set(msgKey(r.appId, r.channel, r.id), r);
+        for (const f of err.found) known.set(msgKey(f.rec.appId, f.rec.channel, f.rec.id), f);
       }
     }
   }
 
-  private async attempt(c: pg.PoolClient, batch: NewMessage[], stored: Map<string, MessageRecord>): Promise<MessageRecord[]> {
+  private async attempt(c: pg.PoolClient, batch: NewMessage[], stored: Map<string, Known>): Promise<MessageRecord[]> {
     const channels = new Map<string, { appId: string; channel: string }>();
     for (const m of batch) channels.set(chanKey(m.appId, m.channel), { appId: m.appId, channel: m.channel });
     const chans = [...channels.values()];
-    const locked = await c.query<{ app_id: string; name: string; top_offset: number }>(
+    const locked = await c.query<{ app_id: string; name: string; epoch: string; top_offset: number }>(
       LOCK_CHANNELS, [chans.map((k) => k.appId), chans.map((k) => k.channel)],
     );
     if (locked.rows.length !== channels.size) throw Errors.unknownChannel;
+    const epochs = new Map(locked.rows.map((r) => [chanKey(r.app_id, r.name), r.epoch]));
     const prev = new Map(locked.rows.map((r) => [chanKey(r.app_id, r.name), r.top_offset]));
     const tops = new Map(prev);
 
-    const known = new Map(stored);
+    // Records found last attempt count only if their stream still exists (same epoch): the
+    // channel may have been deleted and re-created in between.
+    const seen = new Map<string, MessageRecord>();
+    for (const [k, f] of stored) if (epochs.get(chanKey(f.rec.appId, f.rec.channel)) === f.epoch) seen.set(k, f.rec);
     const out: MessageRecord[] = [];
     const fresh: MessageRecord[] = [];
     const moved = new Set<string>();
     const reads = new Map<string, { appId: string; channel: string; user: string; offset: number }>();
     for (const m of batch) {
       const k = msgKey(m.appId, m.channel, m.id);
-      const prior = known.get(k); // stored before, or earlier in this same batch
+      const prior = seen.get(k); // stored before, or earlier in this same batch
       if (prior) { out.push(prior); continue; }
       const ck = chanKey(m.appId, m.channel);
       const offset = (tops.get(ck) ?? 0) + 1;
@@ -106,7 +112,7 @@ export class PostgresMessageStore implements MessageStore {
         appId: m.appId, channel: m.channel, offset, id: m.id, event: m.event, data: m.data,
         senderUser: m.senderUser, senderDevice: m.senderDevice, senderClient: m.senderClient, time: m.time,
       };
-      known.set(k, rec);
+      seen.set(k, rec);
       fresh.push(rec);
       out.push(rec);
       // '' is the app's backend: it has no read position to move.
@@ -124,7 +130,9 @@ export class PostgresMessageStore implements MessageStore {
       rp.map((r) => r.appId), rp.map((r) => r.channel), rp.map((r) => r.user), rp.map((r) => r.offset),
     ]);
     // Offsets were handed out assuming every id was new; a duplicate would leave a gap.
-    if (dup.rows.length > 0) throw new Duplicates(dup.rows.map(toMessage));
+    if (dup.rows.length > 0) {
+      throw new Duplicates(dup.rows.map((r) => ({ rec: toMessage(r), epoch: epochs.get(chanKey(r.app_id, r.channel))! })));
+    }
     return out;
   }
 

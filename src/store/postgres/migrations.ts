@@ -12,6 +12,8 @@ export interface Migration {
  * released entry: add a new one. Key columns use COLLATE "C" so ORDER BY is plain code-point order
  * (the same as SQLite and a JS sort) whatever the database's locale, and prefix LIKE can use the index.
  * Times and offsets are bigint epoch ms / counters (parsed to numbers by the store's type parser).
+ * JSON values use `json`, not `jsonb`: the text is kept as written (key order, like SQLite) and it is
+ * cheaper to insert on the publish path; nothing needs jsonb indexing (profile search reads ->>).
  */
 export const migrations: Migration[] = [
   {
@@ -29,7 +31,7 @@ CREATE TABLE users (
   app_id        text COLLATE "C" NOT NULL,
   user_id       text COLLATE "C" NOT NULL,
   password_hash text,
-  profile       jsonb NOT NULL DEFAULT '{}',
+  profile       json NOT NULL DEFAULT '{}',
   created_at    bigint NOT NULL,
   PRIMARY KEY (app_id, user_id)
 );
@@ -52,7 +54,7 @@ CREATE TABLE channels (
   app_id     text COLLATE "C" NOT NULL,
   name       text COLLATE "C" NOT NULL,
   type       text NOT NULL CHECK (type IN ('members', 'open')),
-  data       jsonb,
+  data       json,
   owner_id   text COLLATE "C",
   epoch      text NOT NULL,
   top_offset bigint NOT NULL DEFAULT 0,
@@ -67,7 +69,6 @@ CREATE TABLE channel_members (
   PRIMARY KEY (app_id, channel, user_id)
 );
 CREATE INDEX channel_members_user ON channel_members (app_id, user_id, channel);
--- data is json (not jsonb): kept as sent, and cheaper to insert on the publish hot path.
 CREATE TABLE messages (
   app_id        text COLLATE "C" NOT NULL,
   channel       text COLLATE "C" NOT NULL,
