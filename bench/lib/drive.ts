@@ -9,16 +9,22 @@ import { CpuMeter, MachineMeter, rssBytes } from './proc.ts';
 import { summarize, type Summary } from './stats.ts';
 import type { Target } from './targets.ts';
 
-export interface LoadPlan {
-  clients: ClientSpec[];
-  /** Which worker holds client i. Default round-robin. */
-  workerOf?: (c: ClientSpec, i: number) => number;
+/** One publishing phase on the same connections: the next phase continues the sequences. */
+export interface Phase {
   publish: Omit<PublishCmd, 'cmd'>;
   /** Window mode: how many messages the publisher may be ahead of the slowest subscriber. */
   window?: number;
   warmupMs: number;
   measureMs: number;
+  /** How long to wait for the last messages once publishing stopped. Default 20 s. */
   drainMs?: number;
+}
+
+export interface LoadPlan {
+  clients: ClientSpec[];
+  /** Which worker holds client i. Default round-robin. */
+  workerOf?: (c: ClientSpec, i: number) => number;
+  phases: Phase[];
   workers: number;
   dataBytes?: number;
   /** Extra CPU meter sampled over the same window (e.g. Redis in the cluster). */
@@ -45,8 +51,13 @@ export interface LoadResult {
   reasons: string[];
 }
 
-export async function connectClients(target: Target, plan: Pick<LoadPlan, 'clients' | 'workerOf' | 'workers' | 'dataBytes'>): Promise<{ pool: LoadPool; owner: number[] }> {
-  const pool = await LoadPool.start(plan.workers);
+/** Connects and subscribes every client of the plan (in a new pool, or in `existing`). */
+export async function connectClients(
+  target: Target,
+  plan: Pick<LoadPlan, 'clients' | 'workerOf' | 'workers' | 'dataBytes'>,
+  existing?: LoadPool,
+): Promise<{ pool: LoadPool; owner: number[] }> {
+  const pool = existing ?? (await LoadPool.start(plan.workers));
   const per: ClientSpec[][] = Array.from({ length: plan.workers }, () => []);
   const owner: number[] = [];
   plan.clients.forEach((c, i) => {
@@ -67,72 +78,80 @@ export async function connectClients(target: Target, plan: Pick<LoadPlan, 'clien
   return { pool, owner };
 }
 
-export async function runLoad(target: Target, plan: LoadPlan): Promise<LoadResult> {
+/** Connects the clients once, then runs each phase on them; one result per phase. */
+export async function runLoad(target: Target, plan: LoadPlan): Promise<LoadResult[]> {
   const t0 = performance.now();
   const { pool, owner } = await connectClients(target, plan);
   const setupSec = (performance.now() - t0) / 1000;
   try {
-    if (plan.publish.mode === 'window') startCredit(pool, plan, owner);
-    await pool.all(() => ({ cmd: 'publish', ...plan.publish }));
-    if (plan.publish.mode === 'window') await sendCredit(pool, plan, owner, plan.window!);
-    await sleep(plan.warmupMs);
-
-    const server = new CpuMeter(target.procs.map((p) => p.pid));
-    const load = new CpuMeter(pool.pids);
-    const extra0 = await plan.extraCpu?.();
-    const machine = new MachineMeter();
-    machine.begin();
-    server.begin();
-    load.begin();
-    const m0 = await pool.all<MarkReply>(() => ({ cmd: 'mark', measuring: true }));
-    await sleep(plan.measureMs);
-    const m1 = await pool.all<MarkReply>(() => ({ cmd: 'mark', measuring: false }));
-    const sc = server.end();
-    const lc = load.end();
-    const busy = machine.end();
-    const extra1 = await plan.extraCpu?.();
-    const serverRssMb = target.procs.reduce((a, p) => a + rssBytes(p.pid), 0) / 2 ** 20;
-
-    const stops = await pool.all<{ finals: [number, number][] }>(() => ({ cmd: 'stop' }));
-    const finals = stops.flatMap((s) => s.finals);
-    const drains = await pool.all<DrainReply>(() => ({ cmd: 'drain', finals, timeoutMs: plan.drainMs ?? 15_000 }));
-
-    const extraCpu = extra0 !== undefined && extra1 !== undefined ? (100 * (extra1 - extra0)) / sc.seconds : undefined;
-    const rate = (k: keyof MarkReply): number => m1.reduce((a, r, i) => a + (r[k] - m0[i][k]) / ((r.t - m0[i].t) / 1e6), 0);
-    const sum = (k: keyof LoadResult['errors']): number => drains.reduce((a, d) => a + d[k], 0);
-    return {
-      setupSec,
-      deliveredPerSec: rate('delivered'),
-      publishedPerSec: rate('published'),
-      ackedPerSec: rate('acked'),
-      serverCpu: sc.total,
-      serverCpuMax: sc.max,
-      loadCpu: lc.total,
-      loadCpuMax: lc.max,
-      extraCpu,
-      otherCpu: Math.max(0, busy - sc.total - lc.total - (extraCpu ?? 0)),
-      serverRssMb,
-      lat: summarize(drains.flatMap((d) => d.lat)),
-      done: summarize(drains.flatMap((d) => d.done)),
-      ack: summarize(drains.flatMap((d) => d.ack)),
-      errors: { lost: sum('lost'), dup: sum('dup'), ooo: sum('ooo'), unacked: sum('unacked'), offsetErrors: sum('offsetErrors'), failures: sum('failures') },
-      reasons: drains.flatMap((d) => d.reasons).slice(0, 10),
-    };
+    const out: LoadResult[] = [];
+    for (const phase of plan.phases) out.push({ ...(await runPhase(target, plan, phase, pool, owner)), setupSec });
+    return out;
   } finally {
     pool.onMin = undefined;
     await pool.close();
   }
 }
 
+async function runPhase(target: Target, plan: LoadPlan, phase: Phase, pool: LoadPool, owner: number[]): Promise<Omit<LoadResult, 'setupSec'>> {
+  const window = phase.publish.mode === 'window' ? phase.window ?? 64 : 0;
+  pool.setPriority(phase.publish.mode !== 'rate');
+  if (window) startCredit(pool, plan, owner, window);
+  await pool.all(() => ({ cmd: 'publish', ...phase.publish }));
+  await sleep(phase.warmupMs);
+
+  const server = new CpuMeter(target.procs.map((p) => p.pid));
+  const load = new CpuMeter(pool.pids);
+  const machine = new MachineMeter();
+  const extra0 = await plan.extraCpu?.();
+  machine.begin();
+  server.begin();
+  load.begin();
+  const m0 = await pool.all<MarkReply>(() => ({ cmd: 'mark', measuring: true }));
+  await sleep(phase.measureMs);
+  const m1 = await pool.all<MarkReply>(() => ({ cmd: 'mark', measuring: false }));
+  const sc = server.end();
+  const lc = load.end();
+  const busy = machine.end();
+  const extra1 = await plan.extraCpu?.();
+  const serverRssMb = target.procs.reduce((a, p) => a + rssBytes(p.pid), 0) / 2 ** 20;
+
+  const stops = await pool.all<{ finals: [number, number][] }>(() => ({ cmd: 'stop' }));
+  pool.onMin = undefined;
+  const finals = stops.flatMap((s) => s.finals);
+  const drains = await pool.all<DrainReply>(() => ({ cmd: 'drain', finals, timeoutMs: phase.drainMs ?? 20_000 }));
+
+  const extraCpu = extra0 !== undefined && extra1 !== undefined ? (100 * (extra1 - extra0)) / sc.seconds : undefined;
+  const rate = (k: keyof MarkReply): number => m1.reduce((a, r, i) => a + (r[k] - m0[i][k]) / ((r.t - m0[i].t) / 1e6), 0);
+  const sum = (k: keyof LoadResult['errors']): number => drains.reduce((a, d) => a + d[k], 0);
+  return {
+    deliveredPerSec: rate('delivered'),
+    publishedPerSec: rate('published'),
+    ackedPerSec: rate('acked'),
+    serverCpu: sc.total,
+    serverCpuMax: sc.max,
+    loadCpu: lc.total,
+    loadCpuMax: lc.max,
+    extraCpu,
+    otherCpu: Math.max(0, busy - sc.total - lc.total - (extraCpu ?? 0)),
+    serverRssMb,
+    lat: summarize(drains.flatMap((d) => d.lat)),
+    done: summarize(drains.flatMap((d) => d.done)),
+    ack: summarize(drains.flatMap((d) => d.ack)),
+    errors: { lost: sum('lost'), dup: sum('dup'), ooo: sum('ooo'), unacked: sum('unacked'), offsetErrors: sum('offsetErrors'), failures: sum('failures') },
+    reasons: drains.flatMap((d) => d.reasons).slice(0, 10),
+  };
+}
+
 /** Window mode: the publisher may run `window` messages ahead of the slowest subscriber anywhere. */
-function startCredit(pool: LoadPool, plan: LoadPlan, owner: number[]): void {
+function startCredit(pool: LoadPool, plan: LoadPlan, owner: number[], window: number): void {
   const watching = new Set(plan.clients.filter((c) => c.expect.length).map((c) => owner[c.u]));
   const mins = new Map<number, number>();
   let sent = 0;
   pool.onMin = (w, v) => {
     mins.set(w, v);
     if (mins.size < watching.size) return;
-    const credit = Math.min(...mins.values()) + plan.window!;
+    const credit = Math.min(...mins.values()) + window;
     if (credit > sent) {
       sent = credit;
       void sendCredit(pool, plan, owner, credit);

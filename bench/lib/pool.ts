@@ -34,15 +34,30 @@ export class LoadPool {
 
   static async start(n: number): Promise<LoadPool> {
     const workers = Array.from({ length: n }, () =>
-      fork(path.join(BENCH_DIR, 'load', 'worker.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+      fork(path.join(BENCH_DIR, 'load', 'worker.ts'), [], { execArgv: ['--import', 'tsx', ...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROF] : [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
     );
     await Promise.all(workers.map((w) => new Promise((r) => w.once('spawn', r))));
-    // The server under test is one process and the workers are several: at equal priority the
-    // scheduler would give the load generator most of a 2-core machine. Lower priority lets the
-    // server take a whole core when it has work, and the workers use whatever is left.
-    for (const w of workers) os.setPriority(w.pid!, LOAD_NICE);
     return new LoadPool(workers);
   }
+
+  /**
+   * Throughput phases: the server under test is one process and the workers are several, so at equal
+   * priority the scheduler would give the load generator most of a 2-core machine. A lower priority
+   * lets the server take a whole core when it has work and the workers use whatever is left.
+   * Latency phases run at normal priority so a delivery is timed when it arrives (going back to 0
+   * needs CAP_SYS_NICE; without it the workers stay niced and that is printed).
+   */
+  setPriority(throughput: boolean): void {
+    for (const w of this.workers) {
+      try {
+        os.setPriority(w.pid!, throughput ? LOAD_NICE : 0);
+      } catch {
+        if (!this.warned) process.stderr.write('bench: cannot restore the load generator priority (needs CAP_SYS_NICE); latency includes its scheduling\n');
+        this.warned = true;
+      }
+    }
+  }
+  private warned = false;
 
   get pids(): number[] {
     return this.workers.map((w) => w.pid!);

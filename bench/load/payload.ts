@@ -36,23 +36,39 @@ function readInt(s: string, i: number): number {
 }
 
 /**
- * Calls `on(ctx, …)` for every benchmark message found in s[from, to). Returns how many were found,
- * so a caller can tell "frame without our data" (then it parses it properly) from "n messages".
+ * Finds the first benchmark message in s[from, to) and calls `on(ctx, u, seq, t)`; returns the index
+ * just past it, or -1. The search is for `xu":` rather than `"xu":` because `x` is rare in the
+ * envelopes around our data while `"` is everywhere (a search stops at each first-character hit),
+ * and the next two keys are read at their fixed places, falling back to a search if the server
+ * re-ordered them.
  */
+export function scanOne<C>(s: string, from: number, to: number, ctx: C, on: OnMessage<C>): number {
+  let i = s.indexOf('xu":', from);
+  while (i !== -1 && i < to && s.charCodeAt(i - 1) !== 34) i = s.indexOf('xu":', i + 4);
+  if (i === -1 || i >= to) return -1;
+  let j = i + 4;
+  const u = readInt(s, j);
+  j = skipDigits(s, j);
+  j = s.startsWith(',"xs":', j) ? j + 6 : s.indexOf('"xs":', i) + 5;
+  const seq = readInt(s, j);
+  j = skipDigits(s, j);
+  j = s.startsWith(',"xt":', j) ? j + 6 : s.indexOf('"xt":', i) + 5;
+  const t = readInt(s, j);
+  if (u < 0 || seq < 0 || t < 0) return -1;
+  on(ctx, u, seq, t);
+  return skipDigits(s, j);
+}
+
+function skipDigits(s: string, j: number): number {
+  for (let c = s.charCodeAt(j); c >= 48 && c <= 57; c = s.charCodeAt(++j));
+  return j;
+}
+
+/** Calls `on` for every benchmark message in s[from, to); returns how many there were. */
 export function scanMessages<C>(s: string, from: number, to: number, ctx: C, on: OnMessage<C>): number {
   let n = 0;
-  let i = from;
-  for (;;) {
-    i = s.indexOf('"xu":', i);
-    if (i === -1 || i >= to) return n;
-    const u = readInt(s, i + 5);
-    const is = s.indexOf('"xs":', i + 5);
-    const it = s.indexOf('"xt":', is + 5);
-    if (u < 0 || is === -1 || it === -1) return n;
-    on(ctx, u, readInt(s, is + 5), readInt(s, it + 5));
-    n++;
-    i = it + 5;
-  }
+  for (let i = scanOne(s, from, to, ctx, on); i !== -1; i = scanOne(s, i, to, ctx, on)) n++;
+  return n;
 }
 
 /** Reads the integer after `prefix` at position i (e.g. `{"id":12,` → 12), or -1. */

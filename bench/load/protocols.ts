@@ -7,7 +7,7 @@
  * - socketio: Engine.IO v4 / Socket.IO v5 packets over the websocket transport, one packet per frame.
  * - bare: the bench's own tiny protocol for bench/servers/bare-ws.ts (`S<ch>`, `P<ack> <ch> <data>`).
  */
-import { intAfter, scanMessages } from './payload.ts';
+import { intAfter, scanMessages, scanOne } from './payload.ts';
 
 export type ProtoName = 'xpush' | 'socketio' | 'bare';
 
@@ -66,7 +66,7 @@ const xpush: Proto = {
       let end = s.indexOf('\n', pos);
       if (end === -1) end = len;
       if (s.startsWith('{"push"', pos)) {
-        if (scanMessages(s, pos, end, c, onMessage) === 0) otherPush(c, JSON.parse(s.slice(pos, end)));
+        if (scanOne(s, pos, end, c, onMessage) === -1) otherPush(c, JSON.parse(s.slice(pos, end)));
       } else if (end - pos === 2 && s.startsWith('{}', pos)) {
         c.ws.send('{}');
       } else if (s.startsWith('{"id":', pos)) {

@@ -26,13 +26,11 @@ export const chat: Scenario = {
           const members = Array.from({ length: MEMBERS }, (_, k) => c * MEMBERS + k);
           return { u: i, user: `u${i}`, node: 0, subs: [names[c]], pub: names[c], expect: members };
         });
-        const r = await runLoad(target, {
+        const [r] = await runLoad(target, {
           clients,
           // a channel's members share a worker, so "every member received" is known in one process
           workerOf: (c) => Math.floor(c.u / MEMBERS) % ctx.workers,
-          publish: { mode: 'rate', rate, track: MEMBERS },
-          warmupMs: ctx.full ? 3000 : 2000,
-          measureMs: ctx.full ? 15_000 : 4000,
+          phases: [{ publish: { mode: 'rate', rate, track: MEMBERS }, warmupMs: ctx.full ? 3000 : 1500, measureMs: ctx.full ? 15_000 : 3000 }],
           workers: ctx.workers,
         });
         results.push(r);

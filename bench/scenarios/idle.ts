@@ -7,6 +7,7 @@ import { connectClients, sleep } from '../lib/drive.ts';
 import { withTarget, type Ctx, type Scenario } from '../lib/ctx.ts';
 import { Table } from '../lib/report.ts';
 import type { ClientSpec } from '../load/spec.ts';
+import { CpuMeter } from '../lib/proc.ts';
 
 export const idle: Scenario = {
   name: 'idle',
@@ -19,9 +20,13 @@ export const idle: Scenario = {
         await sleep(500);
         const before = await server.memory(true);
         const clients: ClientSpec[] = Array.from({ length: n }, (_, i) => ({ u: i, user: `i${i}`, node: 0, subs: [], expect: [] }));
+        const { pool } = await connectClients(target, { clients: [], workers: ctx.workers });
+        const cpu = new CpuMeter([server.pid]);
+        cpu.begin();
         const t0 = performance.now();
-        const { pool } = await connectClients(target, { clients, workers: ctx.workers });
+        await connectClients(target, { clients, workers: ctx.workers }, pool);
         const connectSec = (performance.now() - t0) / 1000;
+        const connectCpu = cpu.end();
         try {
           await sleep(ctx.full ? 3000 : 1000);
           const after = await server.memory(true);
@@ -31,6 +36,7 @@ export const idle: Scenario = {
             'server RSS MB, no connections': before.rss / 2 ** 20,
             'server RSS MB, all connected': after.rss / 2 ** 20,
             'connections/s while connecting': n / connectSec,
+            'server CPU µs per connect': (connectCpu.total * connectCpu.seconds * 1e4) / n,
           };
         } finally {
           await pool.close();

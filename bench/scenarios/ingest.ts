@@ -16,11 +16,9 @@ async function ingestRun(ctx: Ctx, target: Target, results: LoadResult[]): Promi
   const names = Array.from({ length: PUBLISHERS }, (_, i) => `in-${i}`);
   await target.createChannels(names);
   const clients: ClientSpec[] = names.map((ch, i) => ({ u: i, user: `p${i}`, node: 0, subs: [], pub: ch, expect: [] }));
-  const r = await runLoad(target, {
+  const [r] = await runLoad(target, {
     clients,
-    publish: { mode: 'closed', checkOffsets: true },
-    warmupMs: ctx.full ? 3000 : 1000,
-    measureMs: ctx.full ? 10_000 : 3000,
+    phases: [{ publish: { mode: 'closed', checkOffsets: true }, warmupMs: ctx.full ? 3000 : 1000, measureMs: ctx.full ? 10_000 : 2500 }],
     workers: ctx.workers,
   });
   results.push(r);
