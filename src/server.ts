@@ -73,7 +73,7 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
   for (const [name, fn] of Object.entries(config.hooks ?? {})) hooks.add(name as HookName, fn as HookFn<HookName>);
   const publisher = new Publisher(store, broker, log, config.maxStoreBatch);
   const core: Core = { config, log, store, broker, presence, hooks, apps: new AppCache(store), channels: new ChannelCache(store), publisher, nodeId };
-  const hub = new Hub(broker, store, log, config.nodeTtlMs);
+  const hub = new Hub(broker, store, log, config.maxMessagesPerFrame, config.nodeTtlMs);
   const commands = new Map<string, CommandHandler>();
   const runsChannel = config.role !== 'session';
   const gateway = runsChannel ? new Gateway({ core, hub, commands }) : undefined;
@@ -155,6 +155,7 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
         stopKeeper();
         await withTimeout(publisher.drain(), config.shutdownTimeoutMs);
         gateway?.shutdown();
+        hub.close();
         if (started) await http.close();
         await broker.close();
         await presence.close();

@@ -78,7 +78,7 @@ export class ServerProc {
   /** Starts bench/servers/<script>.ts and waits for its port. Rejects with the reason it did not start. */
   static start(script: string, args: string[], timeoutMs = 60_000): Promise<ServerProc> {
     const child = fork(path.join(BENCH_DIR, 'servers', `${script}.ts`), args, {
-      execArgv: ['--import', 'tsx', '--expose-gc'],
+      execArgv: ['--import', 'tsx', '--expose-gc', ...(process.env.BENCH_SERVER_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SERVER_PROF}`] : [])],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
     const sp = new ServerProc(script, child);
@@ -94,7 +94,7 @@ export class ServerProc {
           resolve(sp);
         } else if (m.type === 'fatal') {
           clearTimeout(timer);
-          reject(new Error(firstLines(m.message ?? 'failed')));
+          reject(new Error((m.message ?? 'failed').split('\n')[0].replace(/^Error: /, '')));
         }
       });
       child.on('exit', (code) => {

@@ -82,8 +82,8 @@ serve(async () => {
   const redisUrl = arg('redis');
   const prefix = arg('prefix') ?? 'bench:';
   const nodeId = randomBytes(8);
-  const pub = redisUrl ? new Redis(redisUrl) : undefined;
-  const sub = redisUrl ? new Redis(redisUrl) : undefined;
+  const pub = redisUrl ? new Redis(redisUrl, { maxRetriesPerRequest: 1 }) : undefined; // fail fast when Redis is down
+  const sub = redisUrl ? new Redis(redisUrl, { maxRetriesPerRequest: 1 }) : undefined; // fail fast when Redis is down
   sub?.on('messageBuffer', (topic: Buffer, msg: Buffer) => {
     if (msg.subarray(0, 8).equals(nodeId)) return; // our own publication, already delivered locally
     fanout(topic.subarray(prefix.length).toString(), frame(msg.subarray(8)));
@@ -125,7 +125,7 @@ serve(async () => {
     });
   });
   await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
-  if (sub) await sub.ping();
+  if (sub) await Promise.all([sub.ping(), pub!.ping()]).catch(() => Promise.reject(new Error(`Redis at ${redisUrl} unreachable`)));
   return {
     port: (server.address() as { port: number }).port,
     async stop() {

@@ -18,7 +18,7 @@ serve(async () => {
   const io = new Server(server, { transports: ['websocket'], serveClient: false, perMessageDeflate: false, httpCompression: false });
   let pub: Redis | undefined, sub: Redis | undefined;
   if (redisUrl) {
-    pub = new Redis(redisUrl);
+    pub = new Redis(redisUrl, { maxRetriesPerRequest: 1 }); // fail fast when Redis is down
     sub = pub.duplicate();
     io.adapter(createAdapter(pub, sub, { key: arg('prefix') ?? 'socket.io' }));
   }
@@ -44,7 +44,7 @@ serve(async () => {
     });
   });
   await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
-  if (pub) await Promise.all([pub.ping(), sub!.ping()]);
+  if (pub) await Promise.all([pub.ping(), sub!.ping()]).catch(() => Promise.reject(new Error(`Redis at ${redisUrl} unreachable`)));
   return {
     port: (server.address() as { port: number }).port,
     async stop() {

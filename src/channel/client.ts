@@ -53,7 +53,7 @@ export class Client implements HubClient {
   constructor(readonly ws: WebSocket, readonly ctx: ChannelContext) {
     const cfg = ctx.core.config;
     this.tokens = cfg.maxCommandsPerSecond * 2;
-    this.writer = new Writer(ws, cfg.maxMessagesPerFrame, cfg.maxWriteBufferBytes, () => this.close(Disconnects.slow));
+    this.writer = new Writer(ws, cfg.maxWriteBufferBytes, () => this.close(Disconnects.slow), !cfg.perMessageDeflate);
   }
 
   get actor(): Actor {

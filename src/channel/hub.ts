@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Broker, BrokerHandler } from '../broker/broker.ts';
 import type { Store } from '../store/store.ts';
-import type { Frame } from './writer.ts';
+import { OutFrame, onBeforeFlush, scheduleFlush, type Frame } from './writer.ts';
 import { channelTopic, decodeEvent, parseTopic, userTopic } from '../broker/topics.ts';
 import { pubFrame } from '../protocol/frames.ts';
 import { deliver } from './fanout.ts';
@@ -25,7 +25,10 @@ interface ChannelState {
   subs: Set<HubClient>;
   joinLeave: Set<HubClient>;
   /** Connections between broker-subscribe and their subscribe reply: publications are held for them. */
-  joining: Map<HubClient, { offset: number; frame: Frame }[]>;
+  joining: Map<HubClient, { offset: number; frame: Buffer }[]>;
+  /** Publications of this event-loop turn, sent as one frame to every subscriber at the flush. */
+  tick: { offset: number; payload: Buffer }[];
+  inTick: boolean;
   /** Highest offset delivered here; -1 until the first subscriber's position sets it. */
   last: number;
   /**
@@ -53,8 +56,22 @@ export class Hub implements BrokerHandler {
   private readonly channels = new Map<string, ChannelState>();
   private readonly users = new Map<string, Set<HubClient>>();
   readonly clients = new Set<HubClient>();
+  private ticked: ChannelState[] = [];
+  private readonly stopFlushHook: () => void;
 
-  constructor(private readonly broker: Broker, private readonly store: Store, private readonly log: Logger, private readonly reconnectSpreadMs = 0) {}
+  constructor(
+    private readonly broker: Broker,
+    private readonly store: Store,
+    private readonly log: Logger,
+    private readonly maxPerFrame = 256,
+    private readonly reconnectSpreadMs = 0,
+  ) {
+    this.stopFlushHook = onBeforeFlush(() => this.flushTicks());
+  }
+
+  close(): void {
+    this.stopFlushHook();
+  }
 
   // ---- users / connections ----
 
@@ -89,7 +106,7 @@ export class Hub implements BrokerHandler {
     const topic = channelTopic(app, channel);
     let st = this.channels.get(topic);
     if (!st) {
-      st = { subs: new Set(), joinLeave: new Set(), joining: new Map(), last: -1, floors: new Map(), ahead: new Map(), gapTimer: undefined, ready: Promise.resolve() };
+      st = { subs: new Set(), joinLeave: new Set(), joining: new Map(), tick: [], inTick: false, last: -1, floors: new Map(), ahead: new Map(), gapTimer: undefined, ready: Promise.resolve() };
       st.ready = this.broker.subscribe(topic);
       this.channels.set(topic, st);
     }
@@ -110,12 +127,13 @@ export class Hub implements BrokerHandler {
     const topic = channelTopic(app, channel);
     const st = this.channels.get(topic);
     if (!st) return;
+    this.flushChannel(st); // this turn's frame goes to the subscribers before c; c gets its share from `held`
     const held = st.joining.get(c) ?? [];
     st.joining.delete(c);
     if (st.last === -1) {
       st.last = offset; // the first position known here: the stream is delivered from it on
     } else {
-      for (const h of held) if (h.offset > offset) c.push(h.frame);
+      for (const h of held) if (h.offset > offset) c.push(new OutFrame(h.frame));
       if (offset > st.last) st.floors.set(c, offset);
     }
     st.subs.add(c);
@@ -178,7 +196,7 @@ export class Hub implements BrokerHandler {
     if (!st) return;
     if (kind === 'p') return this.onPublication(topic, st, offset, body);
     if (kind === 'j' || kind === 'l') {
-      if (st.joinLeave.size) deliver(st.joinLeave, Buffer.from(body));
+      if (st.joinLeave.size) deliver(st.joinLeave, OutFrame.of(body));
       return;
     }
     if (kind === 'x') for (const c of [...st.subs, ...st.joining.keys()]) c.onAccessLost(body);
@@ -218,17 +236,45 @@ export class Hub implements BrokerHandler {
 
   private emit(st: ChannelState, offset: number, frame: Frame): void {
     st.last = offset;
-    const buf = typeof frame === 'string' ? Buffer.from(frame) : frame;
+    const payload = typeof frame === 'string' ? Buffer.from(frame) : frame.payload;
+    st.tick.push({ offset, payload });
+    if (!st.inTick) {
+      st.inTick = true;
+      this.ticked.push(st);
+      scheduleFlush();
+    }
+    for (const held of st.joining.values()) held.push({ offset, frame: payload });
+  }
+
+  private flushTicks(): void {
+    const list = this.ticked;
+    this.ticked = [];
+    for (const st of list) this.flushChannel(st);
+  }
+
+  /**
+   * The fan-out fast path: a channel's publications of one turn become ONE frame (newline-separated,
+   * at most maxPerFrame each), framed once and queued to every subscriber as the same buffer.
+   */
+  private flushChannel(st: ChannelState): void {
+    st.inTick = false;
+    const items = st.tick;
+    if (items.length === 0) return;
+    st.tick = [];
+    if (st.subs.size === 0) return;
     if (st.floors.size === 0) {
-      if (st.subs.size) deliver(st.subs, buf);
-    } else {
+      for (let i = 0; i < items.length; i += this.maxPerFrame) deliver(st.subs, new OutFrame(joinPayloads(items, i, Math.min(items.length, i + this.maxPerFrame))));
+      return;
+    }
+    // Slow path: some subscribers are positioned ahead of what is delivered here (cross-node race).
+    for (const it of items) {
+      const f = new OutFrame(it.payload);
       for (const c of st.subs) {
         const floor = st.floors.get(c);
-        if (floor === undefined || offset > floor) c.push(buf);
+        if (floor === undefined || it.offset > floor) c.push(f);
       }
-      for (const [c, floor] of st.floors) if (offset >= floor) st.floors.delete(c);
     }
-    for (const held of st.joining.values()) held.push({ offset, frame: buf });
+    for (const [c, floor] of st.floors) if (st.last >= floor) st.floors.delete(c);
   }
 
   /** A gap stayed open: read the missing publications from the store and deliver in order. */
@@ -260,7 +306,7 @@ export class Hub implements BrokerHandler {
     if (!set) return;
     switch (kind) {
       case 'm': {
-        deliver(set, Buffer.from(body));
+        deliver(set, OutFrame.of(body));
         return;
       }
       case 's':
@@ -279,4 +325,18 @@ export class Hub implements BrokerHandler {
   all(): HubClient[] {
     return [...this.clients];
   }
+}
+
+const NL = 0x0a;
+function joinPayloads(items: { payload: Buffer }[], from: number, to: number): Buffer {
+  if (to - from === 1) return items[from]!.payload;
+  let n = to - from - 1;
+  for (let i = from; i < to; i++) n += items[i]!.payload.length;
+  const out = Buffer.allocUnsafe(n);
+  let at = 0;
+  for (let i = from; i < to; i++) {
+    if (i > from) out[at++] = NL;
+    at += items[i]!.payload.copy(out, at);
+  }
+  return out;
 }

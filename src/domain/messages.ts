@@ -54,7 +54,7 @@ export async function preparePublish(core: Core, app: string, sender: Actor, inp
   return {
     epoch: ch.epoch,
     msg: {
-      appId: app, channel: input.channel, id: input.id ?? randomUUID(), event, data,
+      appId: app, channel: input.channel, id: input.id ?? randomUUID(), idempotent: input.id !== undefined, event, data,
       senderUser: sender.user, senderDevice: sender.device, senderClient: sender.client, time: Date.now(),
     },
   };

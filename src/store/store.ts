@@ -65,7 +65,10 @@ export interface MessageRecord {
   appId: string;
   channel: string;
   offset: number;
-  /** Unique message id (server-made, or the client's id for idempotent publish). */
+  /**
+   * Message id: server-made (a random UUID, unique by construction) or the client's id for an
+   * idempotent publish. The store checks uniqueness only among idempotent messages of a channel.
+   */
   id: string;
   event: string;
   data: unknown;
@@ -76,7 +79,13 @@ export interface MessageRecord {
 }
 
 /** What the publish path hands to `messages.append`: a message without its offset yet. */
-export type NewMessage = Omit<MessageRecord, 'offset'>;
+export interface NewMessage extends Omit<MessageRecord, 'offset'> {
+  /**
+   * true when `id` came from the client: a second message with the same id in the channel is not
+   * stored, the first is returned. Absent/false for server-made ids, which skip the uniqueness check.
+   */
+  idempotent?: boolean;
+}
 
 export interface ReadPosition {
   channel: string;
@@ -145,8 +154,10 @@ export interface MessageStore {
   /**
    * Stores a batch in ONE transaction and returns the stored records in input order. Offsets are
    * allocated atomically per channel (topOffset+1, +2, … with no gaps, safe across processes sharing
-   * the store). A message whose `id` already exists in its channel is not stored again: the existing
-   * record is returned instead (idempotent publish). Rejects with `Errors.unknownChannel` for a
+   * the store). An `idempotent` message whose `id` already belongs to an idempotent message of its
+   * channel (stored earlier, or earlier in the same batch) is not stored again: that record is
+   * returned instead and takes no offset. Ids of other messages are not checked (they are server-made
+   * UUIDs), so two non-idempotent messages with one id would both be stored. Rejects with `Errors.unknownChannel` for a
    * missing channel and stores nothing of the batch. In the same transaction it moves each sender's
    * read position in that channel up to the new offset (people have read what they wrote; a
    * `senderUser` of '' — the app's backend — moves nothing). Resolves only after the data is durable.

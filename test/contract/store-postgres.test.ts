@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, test, type TestContext } from 'node:test';
 import pg from 'pg';
+import { migrate, migrations } from '../../src/store/postgres/migrations.ts';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
 import type { MessageRecord, Store } from '../../src/store/store.ts';
-import { channel, msg } from './store-fixtures.ts';
+import { app, channel, msg } from './store-fixtures.ts';
 import { storeContract } from './store.contract.ts';
 
 const PG_URL = process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -97,8 +98,8 @@ describe('PostgresStore across processes', () => {
     for (let i = 0; i < 20; i++) {
       // Each pair races on one shared id, padded with distinct ids so offsets would show a gap.
       const [oa, ob] = await Promise.all([
-        a!.messages.append([msg('a1', 'x', { id: `pad-a-${i}` }), msg('a1', 'x', { id: `same-${i}`, data: 'a' })]),
-        b!.messages.append([msg('a1', 'x', { id: `same-${i}`, data: 'b' }), msg('a1', 'x', { id: `pad-b-${i}` })]),
+        a!.messages.append([msg('a1', 'x', { id: `pad-a-${i}` }), msg('a1', 'x', { id: `same-${i}`, idempotent: true, data: 'a' })]),
+        b!.messages.append([msg('a1', 'x', { id: `same-${i}`, idempotent: true, data: 'b' }), msg('a1', 'x', { id: `pad-b-${i}` })]),
       ]);
       assert.deepEqual(oa[1], ob[0]);
     }
@@ -106,5 +107,50 @@ describe('PostgresStore across processes', () => {
     assert.equal(stored.length, 60);
     assert.deepEqual(stored.map((m) => m.offset), Array.from({ length: 60 }, (_, i) => i + 1));
     assert.equal((await b!.channels.get('a1', 'x'))?.topOffset, 60);
+  });
+});
+
+describe('PostgresStore on one schema over time', () => {
+  test('idempotent ids are still known after close and reopen', async (t) => {
+    const schema = newSchema();
+    const a = new PostgresStore(PG_URL, schema);
+    const b = new PostgresStore(PG_URL, schema);
+    t.after(async () => {
+      await Promise.all([a.close(), b.close()]);
+      await dropSchema(schema);
+    });
+    await a.migrate();
+    await a.apps.create(app('a1'));
+    await a.channels.create(channel('a1', 'x'), []);
+    const [first] = await a.messages.append([msg('a1', 'x', { id: 'k', idempotent: true })]);
+    await a.close();
+    await b.migrate();
+    assert.deepEqual((await b.messages.append([msg('a1', 'x', { id: 'k', idempotent: true })]))[0], first);
+    assert.equal((await b.messages.append([msg('a1', 'x')]))[0]!.offset, 2);
+  });
+
+  test('messages written before migration 2 keep their id check', async (t) => {
+    const schema = newSchema();
+    const s = new PostgresStore(PG_URL, schema);
+    t.after(async () => {
+      await s.close();
+      await dropSchema(schema);
+    });
+    const pool = new pg.Pool({ connectionString: PG_URL });
+    try {
+      await migrate(pool, schema, migrations.filter((m) => m.version === 1));
+      await pool.query(`INSERT INTO ${schema}.channels (app_id, name, type, epoch, top_offset, created_at) VALUES ('a1', 'x', 'open', 'e', 1, 1)`);
+      await pool.query(`INSERT INTO ${schema}.messages (app_id, channel, msg_offset, id, event, data, sender_user, sender_device, sender_client, time)
+        VALUES ('a1', 'x', 1, 'old', 'message', '"v1"', 'u1', 'd1', 'c1', 5)`);
+    } finally {
+      await pool.end();
+    }
+    await s.migrate();
+    const [dup] = await s.messages.append([msg('a1', 'x', { id: 'old', idempotent: true, data: 'retry' })]);
+    assert.deepEqual(dup, {
+      appId: 'a1', channel: 'x', offset: 1, id: 'old', event: 'message', data: 'v1',
+      senderUser: 'u1', senderDevice: 'd1', senderClient: 'c1', time: 5,
+    });
+    assert.equal((await s.messages.append([msg('a1', 'x')]))[0]!.offset, 2);
   });
 });

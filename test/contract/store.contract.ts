@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Store, UserRecord } from '../../src/store/store.ts';
 import { app, channel, fresh, msg, rejectsCode, session, sorted, user, type Open } from './store-fixtures.ts';
+import { idempotencyContract } from './store-idempotency.contract.ts';
 import { streamContract } from './store-streams.contract.ts';
 
 /**
@@ -18,6 +19,7 @@ export function storeContract(name: string, open: Open): void {
     sessions(open);
     groups(open);
     streamContract(open);
+    idempotencyContract(open);
   });
 }
 

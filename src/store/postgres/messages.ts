@@ -29,28 +29,35 @@ ORDER BY app_id, name FOR NO KEY UPDATE`;
 
 /**
  * One round trip: inserts the batch with offsets allocated from the locked tops, moves the channel
- * tops and the senders' read positions. Duplicate ids are found by the unique index itself
- * (ON CONFLICT), never by a lookup query: without planner statistics (young table, autovacuum
- * off) PostgreSQL probed (app_id, channel, id) through the offset index and scanned the whole
- * channel per id (measured ~1 s per batch of 200 at 40k rows). The no-op DO UPDATE makes RETURNING
- * hand back the stored row of each duplicate; those are the rows at or below the old top.
+ * tops and the senders' read positions. Idempotent rows go through the partial unique index
+ * (ON CONFLICT ... WHERE dedupe, the form that matches a partial index); the rest are plain inserts.
+ * Duplicate ids are found by the index itself, never by a lookup query: without planner statistics
+ * (young table, autovacuum off) PostgreSQL probed (app_id, channel, id) through the offset index and
+ * scanned the whole channel per id (measured ~1 s per batch of 200 at 40k rows). The no-op DO UPDATE
+ * makes RETURNING hand back the stored row of each duplicate; those are the rows at or below the old top.
  */
 const WRITE = `
-WITH ins AS (
-  INSERT INTO messages (app_id, channel, msg_offset, id, event, data, sender_user, sender_device, sender_client, time)
-  SELECT * FROM unnest($1::text[], $2::text[], $3::int8[], $4::text[], $5::text[], $6::json[], $7::text[], $8::text[], $9::text[], $10::int8[])
-  ON CONFLICT (app_id, channel, id) DO UPDATE SET id = EXCLUDED.id
+WITH batch AS (
+  SELECT * FROM unnest($1::text[], $2::text[], $3::int8[], $4::text[], $5::text[], $6::json[], $7::text[], $8::text[], $9::text[], $10::int8[], $11::bool[])
+    AS b(app_id, channel, msg_offset, id, event, data, sender_user, sender_device, sender_client, time, dedupe)
+), once AS (
+  INSERT INTO messages (app_id, channel, msg_offset, id, event, data, sender_user, sender_device, sender_client, time, dedupe)
+  SELECT * FROM batch WHERE dedupe
+  ON CONFLICT (app_id, channel, id) WHERE dedupe DO UPDATE SET id = EXCLUDED.id
   RETURNING messages.*
+), plain AS (
+  INSERT INTO messages (app_id, channel, msg_offset, id, event, data, sender_user, sender_device, sender_client, time, dedupe)
+  SELECT * FROM batch WHERE NOT dedupe
 ), old AS (
-  SELECT * FROM unnest($11::text[], $12::text[], $13::int8[], $14::int8[]) AS t(a, n, prev, top)
+  SELECT * FROM unnest($12::text[], $13::text[], $14::int8[], $15::int8[]) AS t(a, n, prev, top)
 ), tops AS (
   UPDATE channels c SET top_offset = old.top FROM old WHERE c.app_id = old.a AND c.name = old.n
 ), reads AS (
   INSERT INTO read_positions (app_id, channel, user_id, read_offset)
-  SELECT * FROM unnest($15::text[], $16::text[], $17::text[], $18::int8[])
+  SELECT * FROM unnest($16::text[], $17::text[], $18::text[], $19::int8[])
   ON CONFLICT (app_id, user_id, channel) DO UPDATE SET read_offset = GREATEST(read_positions.read_offset, EXCLUDED.read_offset)
 )
-SELECT ins.* FROM ins JOIN old ON ins.app_id = old.a AND ins.channel = old.n WHERE ins.msg_offset <= old.prev`;
+SELECT once.* FROM once JOIN old ON once.app_id = old.a AND once.channel = old.n WHERE once.msg_offset <= old.prev`;
 
 /** A stored record found by an earlier attempt, with the epoch of the stream it was found in. */
 interface Known { rec: MessageRecord; epoch: string }
@@ -100,9 +107,11 @@ export class PostgresMessageStore implements MessageStore {
     const fresh: MessageRecord[] = [];
     const moved = new Set<string>();
     const reads = new Map<string, { appId: string; channel: string; user: string; offset: number }>();
+    const dedupe: boolean[] = [];
     for (const m of batch) {
-      const k = msgKey(m.appId, m.channel, m.id);
-      const prior = seen.get(k); // stored before, or earlier in this same batch
+      // Only idempotent ids are checked: stored before, or earlier in this same batch.
+      const k = m.idempotent ? msgKey(m.appId, m.channel, m.id) : undefined;
+      const prior = k === undefined ? undefined : seen.get(k);
       if (prior) { out.push(prior); continue; }
       const ck = chanKey(m.appId, m.channel);
       const offset = (tops.get(ck) ?? 0) + 1;
@@ -112,8 +121,9 @@ export class PostgresMessageStore implements MessageStore {
         appId: m.appId, channel: m.channel, offset, id: m.id, event: m.event, data: m.data,
         senderUser: m.senderUser, senderDevice: m.senderDevice, senderClient: m.senderClient, time: m.time,
       };
-      seen.set(k, rec);
+      if (k !== undefined) seen.set(k, rec);
       fresh.push(rec);
+      dedupe.push(k !== undefined);
       out.push(rec);
       // '' is the app's backend: it has no read position to move.
       if (m.senderUser !== '') reads.set(`${ck}\0${m.senderUser}`, { appId: m.appId, channel: m.channel, user: m.senderUser, offset });
@@ -125,7 +135,7 @@ export class PostgresMessageStore implements MessageStore {
     const dup = await c.query<MessageRow>(WRITE, [
       fresh.map((r) => r.appId), fresh.map((r) => r.channel), fresh.map((r) => r.offset), fresh.map((r) => r.id),
       fresh.map((r) => r.event), fresh.map((r) => json(r.data)), fresh.map((r) => r.senderUser),
-      fresh.map((r) => r.senderDevice), fresh.map((r) => r.senderClient), fresh.map((r) => r.time),
+      fresh.map((r) => r.senderDevice), fresh.map((r) => r.senderClient), fresh.map((r) => r.time), dedupe,
       moves.map((t) => t.appId), moves.map((t) => t.channel), moves.map((t) => t.prev), moves.map((t) => t.top),
       rp.map((r) => r.appId), rp.map((r) => r.channel), rp.map((r) => r.user), rp.map((r) => r.offset),
     ]);

@@ -100,6 +100,20 @@ CREATE TABLE user_groups (
 );
 `,
   },
+  {
+    // Only client-given ids (idempotent publish) need a uniqueness check: server-made ids are random
+    // UUIDs. A partial index holds just those rows, so a plain publish no longer inserts into a
+    // random-keyed index. Rows written before this version were all checked and keep being checked:
+    // they take the default (true) without a table rewrite (a constant default is stored in the
+    // catalog); the store names the column on every insert, so the default never decides for a new row.
+    version: 2,
+    name: 'dedupe only idempotent messages',
+    sql: `
+ALTER TABLE messages ADD COLUMN dedupe boolean NOT NULL DEFAULT true;
+ALTER TABLE messages DROP CONSTRAINT messages_app_id_channel_id_key;
+CREATE UNIQUE INDEX messages_dedupe ON messages (app_id, channel, id) WHERE dedupe;
+`,
+  },
 ];
 
 /**

@@ -100,6 +100,20 @@ CREATE TABLE user_groups (
 ) WITHOUT ROWID;
 `,
   },
+  {
+    // Only client-given ids (idempotent publish) need a uniqueness check: server-made ids are random
+    // UUIDs. A partial index holds just those rows, so a plain publish no longer dirties a page of a
+    // random-keyed index per message. Rows written before this version were all checked, so they
+    // keep being checked: the column's default (1) is what they read as, with no table rewrite;
+    // the store names the column on every insert, so the default never decides for a new row.
+    version: 2,
+    name: 'dedupe only idempotent messages',
+    sql: `
+ALTER TABLE messages ADD COLUMN dedupe INTEGER NOT NULL DEFAULT 1;
+DROP INDEX messages_id;
+CREATE UNIQUE INDEX messages_dedupe ON messages (app_id, channel, id) WHERE dedupe;
+`,
+  },
 ];
 
 /**
