@@ -1,17 +1,12 @@
 import { XPushError } from '../errors.ts';
+import type { LoginResult } from '../domain/auth.ts';
 import type { Tokens, UserEntry } from './types.ts';
 
 /** How long a node lookup may take before the SDK falls back to the session server's origin. */
 const NODE_LOOKUP_TIMEOUT_MS = 3000;
 
-interface AuthReply {
-  accessToken: string;
-  refreshToken: string;
-  expiresIn: number;
-  user: string;
-  device: string;
-  session: string;
-}
+/** The login/refresh answer (docs/http-api.md): the server's own type, erased from the bundle. */
+type AuthReply = LoginResult;
 
 /**
  * The session server's HTTP API (docs/http-api.md) as seen by one client, and the tokens it

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Socket } from 'node:net';
 import { Centrifuge, type ConnectedContext, type Options } from 'centrifuge';
 import WebSocket from 'ws';
-import type { TestApp, TestServer } from '../helpers/server.ts';
+import { wrapServer, type TestApp, type TestServer } from '../helpers/server.ts';
 import type { XPushServer } from '../../src/index.ts';
 import type { ConfigInput } from '../../src/config.ts';
 import { api } from '../helpers/clients.ts';
@@ -78,36 +78,8 @@ export function messagesOf(c: Centrifuge): unknown[] {
   return got;
 }
 
-/**
- * A server the test built itself (custom commands, hooks and routes must be registered before
- * `start()`): starts it and gives it the same helpers as test/helpers/server.ts; stopped at test end.
- */
-export async function startBuilt(t: { after(fn: () => unknown): void }, server: XPushServer, dataDir: string): Promise<TestServer> {
-  if (!server.url) await server.start(); // a server that started itself (the example) is only wrapped
-  t.after(async () => {
-    await server.close();
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  });
-  const http = async (method: string, urlPath: string, body?: unknown, headers: Record<string, string> = {}) => {
-    const res = await fetch(server.url + urlPath, {
-      method,
-      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-      body: body !== undefined ? JSON.stringify(body) : undefined,
-    });
-    const text = await res.text();
-    let parsed: any = text;
-    try { parsed = text ? JSON.parse(text) : undefined; } catch { /* non-JSON body stays text */ }
-    return { status: res.status, body: parsed };
-  };
-  return {
-    server, url: server.url, wsUrl: server.wsUrl, adminToken: server.adminToken, dataDir, http,
-    async createApp(name = 'test-app') {
-      const r = await http('POST', '/v1/admin/apps', { name }, { authorization: `Bearer ${server.adminToken}` });
-      if (r.status !== 201) throw new Error(`createApp failed: ${r.status} ${JSON.stringify(r.body)}`);
-      return { id: r.body.id, key: r.body.key, secret: r.body.secret };
-    },
-  };
-}
+/** A server the test built itself: see wrapServer (test/helpers/server.ts). */
+export const startBuilt = wrapServer;
 
 /** Config for a test server built by hand: temp data dir, port 0, quiet. */
 export function testConfig(extra: ConfigInput = {}): ConfigInput & { dataDir: string } {

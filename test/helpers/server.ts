@@ -29,7 +29,15 @@ export interface TestServer {
 export async function startServer(t: TestContext | { after(fn: () => unknown): void }, config: ConfigInput = {}): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'xpush-test-'));
   const server = await createServer({ host: '127.0.0.1', port: 0, dataDir, logLevel: 'silent', adminToken: 'test-admin-token', ...config });
-  await server.start();
+  return wrapServer(t, server, dataDir);
+}
+
+/**
+ * Starts `server` unless it already runs (a test that registers commands, hooks or routes first builds
+ * its own), gives it the test helpers, and stops it and removes `dataDir` when the test ends.
+ */
+export async function wrapServer(t: { after(fn: () => unknown): void }, server: XPushServer, dataDir: string): Promise<TestServer> {
+  if (!server.url) await server.start();
   t.after(async () => {
     await server.close();
     fs.rmSync(dataDir, { recursive: true, force: true });

@@ -38,6 +38,7 @@ export class SqliteStore implements Store {
     this.db.pragma('foreign_keys = ON');
     // Another process holding the write lock (e.g. a CLI next to the server) is waited for, not an error.
     this.db.pragma('busy_timeout = 5000');
+    for (const p of (process.env.XP_TMP_PRAGMAS ?? '').split(';').filter(Boolean)) this.db.pragma(p); // TEMP-EXPERIMENT
     const q = new Statements(this.db);
     this.apps = new SqliteAppStore(q);
     this.users = new SqliteUserStore(q);
