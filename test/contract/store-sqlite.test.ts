@@ -43,6 +43,27 @@ describe('SqliteStore on one file over time', () => {
     }
   });
 
+  test('with the checkpoint worker running, close folds the WAL back and loses nothing', async () => {
+    const file = newFile();
+    const a = await open(file);
+    await a.apps.create(app('a1'));
+    for (let c = 0; c < 20; c++) await a.channels.create(channel('a1', `c${c}`), []);
+    for (let b = 0; b < 50; b++) {
+      await a.messages.append(Array.from({ length: 100 }, (_, i) => msg('a1', `c${i % 20}`, { senderUser: `u${i % 20}` })));
+      // Turns of the event loop between batches, as the server has: the worker copies meanwhile.
+      await new Promise((r) => setImmediate(r));
+    }
+    await a.close();
+    assert.equal(fs.existsSync(`${file}-wal`) ? fs.statSync(`${file}-wal`).size : 0, 0);
+    const db = new Database(file, { readonly: true });
+    try {
+      assert.equal(db.prepare('SELECT count(*) FROM messages').pluck().get(), 5000);
+      assert.equal(db.prepare(`SELECT top_offset FROM channels WHERE name = 'c7'`).pluck().get(), 250);
+    } finally {
+      db.close();
+    }
+  });
+
   test('messages written before migration 2 keep their id check', async () => {
     const file = newFile();
     fs.mkdirSync(path.dirname(file), { recursive: true });

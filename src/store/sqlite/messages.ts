@@ -38,7 +38,8 @@ interface SenderRead {
 export class SqliteMessageStore implements MessageStore {
   private appendTx?: Database.Transaction<(batch: NewMessage[]) => MessageRecord[]>;
 
-  constructor(private readonly q: Statements) {}
+  /** `afterCommit` runs after each stored batch (the store wakes its checkpoint worker there). */
+  constructor(private readonly q: Statements, private readonly afterCommit: () => void = () => {}) {}
 
   /**
    * The whole batch runs in one IMMEDIATE transaction (the write lock is taken before the top
@@ -52,7 +53,9 @@ export class SqliteMessageStore implements MessageStore {
   async append(batch: NewMessage[]): Promise<MessageRecord[]> {
     if (batch.length === 0) return [];
     this.appendTx ??= this.q.db.transaction((b: NewMessage[]) => this.appendSync(b));
-    return this.appendTx.immediate(batch);
+    const out = this.appendTx.immediate(batch);
+    this.afterCommit();
+    return out;
   }
 
   private appendSync(batch: NewMessage[]): MessageRecord[] {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Store } from '../store.ts';
 import { SqliteAppStore } from './apps.ts';
+import { Checkpointer } from './checkpointer.ts';
 import { SqliteChannelStore } from './channels.ts';
 import { Statements } from './db.ts';
 import { SqliteGroupStore } from './groups.ts';
@@ -11,6 +12,11 @@ import { migrate } from './migrations.ts';
 import { SqliteReadStore } from './reads.ts';
 import { SqliteSessionStore } from './sessions.ts';
 import { SqliteUserStore } from './users.ts';
+
+/** SQLite's default autocheckpoint mark, in pages. */
+const DEFAULT_CHECKPOINT_PAGES = 1000;
+/** The mark while the checkpoint worker runs: only reached if it cannot keep the WAL short. */
+const SAFETY_CHECKPOINT_PAGES = 10_000;
 
 /**
  * The embedded default store: one SQLite file, opened synchronously (better-sqlite3). Calls run on
@@ -27,24 +33,38 @@ export class SqliteStore implements Store {
   readonly reads: SqliteReadStore;
   readonly groups: SqliteGroupStore;
   private readonly db: Database.Database;
+  private readonly checkpointer?: Checkpointer;
+  private closing?: Promise<void>;
 
   constructor(filePath: string) {
     if (filePath !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(filePath)), { recursive: true });
     this.db = new Database(filePath);
     // WAL: readers never block the writer. synchronous=NORMAL: a commit survives a process crash
     // without an fsync per transaction (a power loss may drop the last commits).
-    this.db.pragma('journal_mode = WAL');
+    const wal = this.db.pragma('journal_mode = WAL', { simple: true }) === 'wal';
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     // Another process holding the write lock (e.g. a CLI next to the server) is waited for, not an error.
     this.db.pragma('busy_timeout = 5000');
-    for (const p of (process.env.XP_TMP_PRAGMAS ?? '').split(';').filter(Boolean)) this.db.pragma(p); // TEMP-EXPERIMENT
+    // WAL checkpoints run on a worker thread once messages flow (see Checkpointer); the connection's
+    // own autocheckpoint then only catches up when the WAL passes ~40 MB. An in-memory database
+    // has no WAL.
+    if (wal) {
+      this.checkpointer = new Checkpointer(
+        path.resolve(filePath),
+        () => this.db.pragma(`wal_autocheckpoint = ${SAFETY_CHECKPOINT_PAGES}`),
+        (err) => {
+          if (this.db.open) this.db.pragma(`wal_autocheckpoint = ${DEFAULT_CHECKPOINT_PAGES}`);
+          process.emitWarning(`xpush: SQLite checkpoint worker failed, checkpointing on the main thread: ${err.message}`);
+        },
+      );
+    }
     const q = new Statements(this.db);
     this.apps = new SqliteAppStore(q);
     this.users = new SqliteUserStore(q);
     this.sessions = new SqliteSessionStore(q);
     this.channels = new SqliteChannelStore(q);
-    this.messages = new SqliteMessageStore(q);
+    this.messages = new SqliteMessageStore(q, () => this.checkpointer?.kick());
     this.reads = new SqliteReadStore(q);
     this.groups = new SqliteGroupStore(q);
   }
@@ -54,8 +74,15 @@ export class SqliteStore implements Store {
   }
 
   /** Closing twice is harmless; any other call after close rejects (the connection is gone). */
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
     if (!this.db.open) return;
+    // The worker's connection goes first: the final TRUNCATE needs the WAL to itself.
+    await this.checkpointer?.close();
     // Folds the WAL back into the main file so a copied .db file is complete on its own.
     this.db.pragma('wal_checkpoint(TRUNCATE)');
     // Refreshes planner statistics where they went stale (cheap; what SQLite recommends on close).
