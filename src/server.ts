@@ -103,7 +103,7 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
     serverApiRoutes(http, core);
   }
   connectionRoutes(http, core, cluster, connections);
-  clusterRoutes(http, cluster, core);
+  clusterRoutes(http, cluster);
 
   let url = '';
   let wsUrl = '';

@@ -3,7 +3,6 @@ import { Type } from 'typebox';
 import type { Logger } from 'pino';
 import client from 'prom-client';
 import type { Config, Role } from '../config.ts';
-import type { Core } from '../domain/context.ts';
 import { HashRing } from './ring.ts';
 import type { NodeInfo, NodeRegistry } from './registry.ts';
 import { Errors } from '../errors.ts';
@@ -60,6 +59,11 @@ export class Cluster {
     return node;
   }
 
+  /** Open client connections on this node. */
+  get connections(): number {
+    return this.load();
+  }
+
   async stop(): Promise<void> {
     await this.registry?.stop();
   }
@@ -69,7 +73,7 @@ const metricsRegistry = new client.Registry();
 client.collectDefaultMetrics({ register: metricsRegistry });
 let connectionsGauge: client.Gauge | undefined;
 
-export function clusterRoutes(http: FastifyInstance, cluster: Cluster, core: Core): void {
+export function clusterRoutes(http: FastifyInstance, cluster: Cluster): void {
   const params = Type.Object({ app: Type.String({ minLength: 1, maxLength: 64 }), channel: Type.String({ minLength: 1, maxLength: 255 }) });
   http.get('/node/:app/:channel', { schema: { tags: ['cluster'], params } }, async (req) => {
     const { app, channel } = req.params as { app: string; channel: string };
@@ -85,9 +89,7 @@ export function clusterRoutes(http: FastifyInstance, cluster: Cluster, core: Cor
   connectionsGauge ??= new client.Gauge({ name: 'xpush_connections', help: 'Open client connections on this node', registers: [metricsRegistry] });
   const gauge = connectionsGauge;
   http.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
-    const nodes = await cluster.list().catch(() => []);
-    gauge.set(nodes.find((n) => n.id === cluster.nodeId)?.connections ?? 0);
-    void core;
+    gauge.set(cluster.connections);
     return reply.type(metricsRegistry.contentType).send(await metricsRegistry.metrics());
   });
 }
