@@ -25,7 +25,7 @@ import { createHttp } from './session/http.ts';
 import { adminRoutes } from './session/routes/admin.ts';
 import { authRoutes } from './session/routes/auth.ts';
 import { serverApiRoutes } from './session/routes/server-api.ts';
-import { connectionRoutes, type ConnectionView } from './session/routes/connections.ts';
+import { connectionRoutes, clusterConnections, type ConnectionView } from './session/routes/connections.ts';
 import { clusterRoutes, Cluster } from './cluster/cluster.ts';
 import { startPresenceKeeper } from './channel/presence-keeper.ts';
 
@@ -95,8 +95,12 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
       const c = h as Client;
       return { client: c.id, user: c.user, device: c.device, node: nodeId, channels: [...c.subs.keys()] };
     });
-  const onlineDevices = (app: string, user: string) => new Set(connections(app).filter((c) => c.user === user).map((c) => c.device));
   const cluster = new Cluster(config, nodeId, log, () => hub.clients.size);
+  const onlineDevices = async (app: string, user: string): Promise<Set<string>> => {
+    const a = await core.apps.get(app);
+    const all = a ? await clusterConnections(core, cluster, connections, app, a.secret) : [];
+    return new Set(all.filter((c) => c.user === user).map((c) => c.device));
+  };
   if (config.role !== 'channel') {
     adminRoutes(http, core, adminToken);
     authRoutes(http, core, onlineDevices);

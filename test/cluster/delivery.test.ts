@@ -58,4 +58,8 @@ test('cross-node delivery: members on three channel servers get every message on
   const nodesList = (await json('GET', session.url + '/v1/nodes')).body.nodes;
   assert.deepEqual(nodesList.map((n: any) => n.id).sort(), ['c1', 'c2', 'c3']);
   assert.deepEqual(nodesList.map((n: any) => n.connections), [2, 2, 2]);
+  // The session server lists every node's connections (it holds none itself).
+  const conns = (await api('GET', '/connections')).body.connections;
+  assert.deepEqual(conns.map((c: any) => c.user).sort(), users);
+  assert.deepEqual([...new Set(conns.map((c: any) => c.node))].sort(), ['c1', 'c2', 'c3']);
 });

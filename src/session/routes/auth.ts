@@ -12,7 +12,7 @@ const AppParams = Type.Object({ app: Type.String({ minLength: 1, maxLength: 64 }
 const Password = Type.String({ minLength: 8, maxLength: 256 });
 
 /** Users and their devices, from the client side: register, login per device, refresh, logout. */
-export function authRoutes(http: FastifyInstance, core: Core, onlineDevices: (app: string, user: string) => Set<string>): void {
+export function authRoutes(http: FastifyInstance, core: Core, onlineDevices: (app: string, user: string) => Promise<Set<string>>): void {
   const client = { security: [{ appKey: [] }], tags: ['auth'], params: AppParams };
   http.post('/v1/apps/:app/users', { schema: { ...client, body: Type.Object({ user: UserId, password: Password, profile: Type.Optional(Profile) }, strict) } }, async (req, reply) => {
     const { app } = req.params as { app: string };
@@ -41,7 +41,7 @@ export function authRoutes(http: FastifyInstance, core: Core, onlineDevices: (ap
   http.get('/v1/apps/:app/me/devices', { schema: { security: [{ user: [] }], tags: ['auth'], params: AppParams } }, async (req) => {
     const { app } = req.params as { app: string };
     const u = await requireUser(core, req, app);
-    const online = onlineDevices(app, u.user);
+    const online = await onlineDevices(app, u.user);
     const sessions = await core.store.sessions.listForUser(app, u.user, Date.now());
     return { devices: sessions.map((s) => ({ device: s.deviceId, session: s.id, pushToken: s.pushToken, createdAt: s.createdAt, online: online.has(s.deviceId) })) };
   });

@@ -18,6 +18,23 @@ function httpBase(wsUrl: string): string {
   return `${u.protocol === 'wss:' ? 'https:' : 'http:'}//${u.host}`;
 }
 
+/** Connections of an app on every live channel node (each answers its own with `?scope=local`). */
+export async function clusterConnections(core: Core, cluster: Cluster, local: (app: string) => ConnectionView[], app: string, secret: string): Promise<ConnectionView[]> {
+  const mine = local(app);
+  if (core.config.broker.kind === 'memory') return mine;
+  const others = (await cluster.list()).filter((n) => n.id !== core.nodeId);
+  const lists = await Promise.all(others.map(async (n) => {
+    try {
+      const r = await fetch(`${httpBase(n.url)}/v1/apps/${encodeURIComponent(app)}/connections?scope=local`, { headers: { 'x-api-key': secret }, signal: AbortSignal.timeout(2000) });
+      return r.ok ? ((await r.json()) as { connections: ConnectionView[] }).connections : [];
+    } catch (err) {
+      core.log.warn({ err, node: n.id }, 'connections: node did not answer');
+      return [];
+    }
+  }));
+  return [...mine, ...lists.flat()];
+}
+
 /**
  * Connected users and devices of an app. Every role serves its own (`?scope=local`); the answer
  * without scope gathers all live channel nodes', so the session server can list the whole cluster.
@@ -28,18 +45,7 @@ export function connectionRoutes(http: FastifyInstance, core: Core, cluster: Clu
   }, async (req) => {
     const { app } = req.params as { app: string };
     const a = await requireApiKey(core, req, app);
-    const mine = local(app);
-    if ((req.query as { scope?: string }).scope === 'local' || core.config.broker.kind === 'memory') return { connections: mine };
-    const others = (await cluster.list()).filter((n) => n.id !== core.nodeId);
-    const lists = await Promise.all(others.map(async (n) => {
-      try {
-        const r = await fetch(`${httpBase(n.url)}/v1/apps/${encodeURIComponent(app)}/connections?scope=local`, { headers: { 'x-api-key': a.secret }, signal: AbortSignal.timeout(2000) });
-        return r.ok ? ((await r.json()) as { connections: ConnectionView[] }).connections : [];
-      } catch (err) {
-        core.log.warn({ err, node: n.id }, 'connections: node did not answer');
-        return [];
-      }
-    }));
-    return { connections: [...mine, ...lists.flat()] };
+    if ((req.query as { scope?: string }).scope === 'local') return { connections: local(app) };
+    return { connections: await clusterConnections(core, cluster, local, app, a.secret) };
   });
 }
