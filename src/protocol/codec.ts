@@ -41,7 +41,8 @@ function decodeLine(line: string): Decoded {
   }
   const keys = Object.keys(obj);
   if (keys.length === 0) return { ok: true, pong: true };
-  const rawId = obj.id;
+  // 0 is protobuf's default (no id): treat it as absent, as the JSON of a `send` may carry it.
+  const rawId = obj.id === 0 ? undefined : obj.id;
   const id = Number.isSafeInteger(rawId) && (rawId as number) > 0 ? (rawId as number) : undefined;
   if (rawId !== undefined && id === undefined) return { ok: false, id: undefined, message: 'id must be a positive integer' };
   let name: CommandName | undefined;
