@@ -1,6 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Receiver } from 'ws';
+import { createRequire } from 'node:module';
+import type { EventEmitter } from 'node:events';
+
+// ws's frame parser is public at runtime but absent from @types/ws.
+type ReceiverT = EventEmitter & { write(chunk: Buffer, cb: () => void): void };
+const { Receiver } = createRequire(import.meta.url)('ws') as { Receiver: new (o: { isServer: boolean }) => ReceiverT };
 import { OutFrame } from '../../src/channel/writer.ts';
 
 /** Parses server frames with ws's own receiver (the same parser every Node client uses). */
