@@ -160,10 +160,6 @@ export class Hub implements BrokerHandler {
     this.dropIfEmpty(topic, st);
   }
 
-  localSubscribers(app: string, channel: string): number {
-    return this.channels.get(channelTopic(app, channel))?.subs.size ?? 0;
-  }
-
   private dropIfEmpty(topic: string, st: ChannelState): void {
     if (st.subs.size || st.joining.size) return;
     if (st.gapTimer) clearTimeout(st.gapTimer);
