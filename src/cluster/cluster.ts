@@ -6,6 +6,7 @@ import type { Config, Role } from '../config.ts';
 import { HashRing } from './ring.ts';
 import type { NodeInfo, NodeRegistry } from './registry.ts';
 import { Errors } from '../errors.ts';
+import { AppId } from '../protocol/schemas.ts';
 
 /**
  * This process's view of the cluster: its own registry record (channel roles), the live channel
@@ -74,13 +75,13 @@ client.collectDefaultMetrics({ register: metricsRegistry });
 let connectionsGauge: client.Gauge | undefined;
 
 export function clusterRoutes(http: FastifyInstance, cluster: Cluster): void {
-  const params = Type.Object({ app: Type.String({ minLength: 1, maxLength: 64 }), channel: Type.String({ minLength: 1, maxLength: 255 }) });
+  const params = Type.Object({ app: AppId, channel: Type.String({ minLength: 1, maxLength: 255 }) });
   http.get('/node/:app/:channel', { schema: { tags: ['cluster'], params } }, async (req) => {
     const { app, channel } = req.params as { app: string; channel: string };
     const n = cluster.pick(`${app}:c:${channel}`);
     return { node: { id: n.id, url: n.url } };
   });
-  http.get('/node/:app/user/:user', { schema: { tags: ['cluster'], params: Type.Object({ app: Type.String({ minLength: 1, maxLength: 64 }), user: Type.String({ minLength: 1, maxLength: 128 }) }) } }, async (req) => {
+  http.get('/node/:app/user/:user', { schema: { tags: ['cluster'], params: Type.Object({ app: AppId, user: Type.String({ minLength: 1, maxLength: 128 }) }) } }, async (req) => {
     const { app, user } = req.params as { app: string; user: string };
     const n = cluster.pick(`${app}:u:${user}`);
     return { node: { id: n.id, url: n.url } };

@@ -7,6 +7,9 @@ import { Errors } from '../errors.ts';
  * published in the OpenAPI document). Names mirror docs/protocol.md.
  */
 const ID_PATTERN = '^[A-Za-z0-9_.@:\\-]+$';
+/** An app id in a URL path (`:app`). */
+export const AppId = Type.String({ minLength: 1, maxLength: 64 });
+export const AppParams = Type.Object({ app: AppId });
 export const UserId = Type.String({ minLength: 1, maxLength: 128, pattern: ID_PATTERN });
 export const DeviceId = Type.String({ minLength: 1, maxLength: 128, pattern: ID_PATTERN });
 // No control characters; length is checked against config.maxChannelNameLength as well.

@@ -5,9 +5,9 @@ import type { Core } from '../../domain/context.ts';
 import type { AppRecord } from '../../store/store.ts';
 import { requireAdmin } from '../guards.ts';
 import { Errors } from '../../errors.ts';
+import { AppParams } from '../../protocol/schemas.ts';
 
 const AppName = Type.String({ minLength: 1, maxLength: 128 });
-const AppParams = Type.Object({ app: Type.String({ minLength: 1, maxLength: 64 }) });
 
 /** Creates an app (tenant) with its id, public key and secret. Used by the admin API and `xpush app create`. */
 export async function createApp(core: Core, name: string): Promise<AppRecord> {

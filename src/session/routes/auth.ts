@@ -1,14 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { Core } from '../../domain/context.ts';
-import { UserId, DeviceId, Profile } from '../../protocol/schemas.ts';
+import { UserId, DeviceId, Profile, AppParams } from '../../protocol/schemas.ts';
 import { requireAppKey, requireUser } from '../guards.ts';
 import { register } from '../../domain/users.ts';
 import { login, refresh, logout } from '../../domain/auth.ts';
 import { Errors } from '../../errors.ts';
 
 const strict = { additionalProperties: false } as const;
-const AppParams = Type.Object({ app: Type.String({ minLength: 1, maxLength: 64 }) });
 const Password = Type.String({ minLength: 8, maxLength: 256 });
 
 /** Users and their devices, from the client side: register, login per device, refresh, logout. */

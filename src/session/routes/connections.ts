@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import type { Core } from '../../domain/context.ts';
 import type { Cluster } from '../../cluster/cluster.ts';
 import { requireApiKey } from '../guards.ts';
+import { AppParams } from '../../protocol/schemas.ts';
 
 export interface ConnectionView {
   client: string;
@@ -41,7 +42,7 @@ export async function clusterConnections(core: Core, cluster: Cluster, local: (a
  */
 export function connectionRoutes(http: FastifyInstance, core: Core, cluster: Cluster, local: (app: string) => ConnectionView[]): void {
   http.get('/v1/apps/:app/connections', {
-    schema: { security: [{ apiKey: [] }], tags: ['server'], params: Type.Object({ app: Type.String({ minLength: 1, maxLength: 64 }) }), querystring: Type.Object({ scope: Type.Optional(Type.Literal('local')) }, { additionalProperties: false }) },
+    schema: { security: [{ apiKey: [] }], tags: ['server'], params: AppParams, querystring: Type.Object({ scope: Type.Optional(Type.Literal('local')) }, { additionalProperties: false }) },
   }, async (req) => {
     const { app } = req.params as { app: string };
     const a = await requireApiKey(core, req, app);

@@ -11,8 +11,7 @@ import { unreadCounts } from '../../domain/unread.ts';
 import { Errors } from '../../errors.ts';
 
 const strict = { additionalProperties: false } as const;
-const AppParams = Type.Object({ app: Type.String({ minLength: 1, maxLength: 64 }) });
-const ChannelParams = Type.Object({ app: Type.String({ minLength: 1, maxLength: 64 }), channel: S.ChannelName });
+const ChannelParams = Type.Object({ app: S.AppId, channel: S.ChannelName });
 const Users = Type.Object({ users: S.UserList }, strict);
 
 
@@ -21,7 +20,7 @@ export function serverApiRoutes(http: FastifyInstance, core: Core): void {
   const s = { security: [{ apiKey: [] }], tags: ['server'] };
   const p = (req: { params: unknown }) => req.params as { app: string; channel: string; user: string };
 
-  http.post('/v1/apps/:app/tokens', { schema: { ...s, params: AppParams, body: Type.Object({ user: S.UserId, device: Type.Optional(S.DeviceId), info: Type.Optional(Type.Unknown()), ttlSec: Type.Optional(Type.Integer({ minimum: 1, maximum: 30 * 24 * 3600 })) }, strict) } }, async (req) => {
+  http.post('/v1/apps/:app/tokens', { schema: { ...s, params: S.AppParams, body: Type.Object({ user: S.UserId, device: Type.Optional(S.DeviceId), info: Type.Optional(Type.Unknown()), ttlSec: Type.Optional(Type.Integer({ minimum: 1, maximum: 30 * 24 * 3600 })) }, strict) } }, async (req) => {
     const app = await requireApiKey(core, req, p(req).app);
     const b = req.body as { user: string; device?: string; info?: unknown; ttlSec?: number };
     await ensureUser(core, app.id, b.user);
@@ -29,13 +28,13 @@ export function serverApiRoutes(http: FastifyInstance, core: Core): void {
     const { token } = await mintToken(app.secret, { app: app.id, user: b.user, device: b.device, info: b.info, ttlSec });
     return { token, expiresIn: ttlSec };
   });
-  http.post('/v1/apps/:app/publish', { schema: { ...s, params: AppParams, body: Type.Object({ channel: S.ChannelName, event: Type.Optional(S.EventName), data: Type.Unknown(), id: Type.Optional(S.MessageId), sender: Type.Optional(S.UserId) }, strict) } }, async (req) => {
+  http.post('/v1/apps/:app/publish', { schema: { ...s, params: S.AppParams, body: Type.Object({ channel: S.ChannelName, event: Type.Optional(S.EventName), data: Type.Unknown(), id: Type.Optional(S.MessageId), sender: Type.Optional(S.UserId) }, strict) } }, async (req) => {
     const { app } = p(req);
     await requireApiKey(core, req, app);
     const b = req.body as { channel: string; event?: string; data: unknown; id?: string; sender?: string };
     return publish(core, app, { ...BACKEND, app, user: b.sender ?? '' }, b);
   });
-  http.post('/v1/apps/:app/channels', { schema: { ...s, params: AppParams, body: Type.Object({ channel: S.ChannelName, type: Type.Optional(S.ChannelTypeSchema), members: Type.Optional(S.UserList), data: Type.Optional(Type.Unknown()), owner: Type.Optional(S.UserId) }, strict) } }, async (req, reply) => {
+  http.post('/v1/apps/:app/channels', { schema: { ...s, params: S.AppParams, body: Type.Object({ channel: S.ChannelName, type: Type.Optional(S.ChannelTypeSchema), members: Type.Optional(S.UserList), data: Type.Optional(Type.Unknown()), owner: Type.Optional(S.UserId) }, strict) } }, async (req, reply) => {
     const { app } = p(req);
     await requireApiKey(core, req, app);
     return reply.status(201).send(await channels.createChannel(core, app, null, req.body as Parameters<typeof channels.createChannel>[3]));
@@ -75,12 +74,12 @@ export function serverApiRoutes(http: FastifyInstance, core: Core): void {
     return { presence: await core.presence.get(p(req).app, p(req).channel) };
   });
   http.get('/v1/apps/:app/users', {
-    schema: { ...s, params: AppParams, querystring: Type.Object({ prefix: Type.Optional(Type.String({ maxLength: 128 })), field: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_]+$', maxLength: 64 })), value: Type.Optional(Type.String({ maxLength: 256 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })), cursor: Type.Optional(Type.String({ maxLength: 256 })) }, strict) },
+    schema: { ...s, params: S.AppParams, querystring: Type.Object({ prefix: Type.Optional(Type.String({ maxLength: 128 })), field: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_]+$', maxLength: 64 })), value: Type.Optional(Type.String({ maxLength: 256 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })), cursor: Type.Optional(Type.String({ maxLength: 256 })) }, strict) },
   }, async (req) => {
     await requireApiKey(core, req, p(req).app);
     return searchUsers(core, p(req).app, req.query as Parameters<typeof searchUsers>[2]);
   });
-  http.get('/v1/apps/:app/users/:user/unread', { schema: { ...s, params: Type.Object({ app: Type.String(), user: S.UserId }) } }, async (req) => {
+  http.get('/v1/apps/:app/users/:user/unread', { schema: { ...s, params: Type.Object({ app: S.AppId, user: S.UserId }) } }, async (req) => {
     await requireApiKey(core, req, p(req).app);
     return { channels: await unreadCounts(core, p(req).app, p(req).user) };
   });
