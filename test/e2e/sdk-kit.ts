@@ -3,6 +3,7 @@ import type { TestContext } from 'node:test';
 import WebSocket from 'ws';
 import { XPush, type Message, type XPushOptions } from '../../src/client/index.ts';
 import type { TestApp, TestServer } from '../helpers/server.ts';
+import { sleep, waitFor as baseWaitFor } from './e2e-kit.ts';
 
 export const PASSWORD = 'correct-horse-battery';
 
@@ -50,19 +51,12 @@ export async function loggedIn(t: TestContext, srv: TestServer, app: TestApp, us
   return r;
 }
 
-export async function waitFor<T>(what: string, fn: () => T | undefined | false, timeoutMs = 5000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
+/** e2e-kit's waitFor with the longer default the SDK's reconnect tests need. */
+export function waitFor<T>(what: string, fn: () => T | undefined | false, timeoutMs = 5000): Promise<T> {
+  return baseWaitFor(what, fn, timeoutMs);
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
+export { sleep };
 
 export function offsetsOf(messages: Message[], channel: string): number[] {
   return messages.filter((m) => m.channel === channel).map((m) => m.meta.offset);
