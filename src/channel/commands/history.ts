@@ -2,6 +2,7 @@ import type { Client } from '../client.ts';
 import { authorize } from '../../domain/channels.ts';
 import { history as readHistory } from '../../domain/messages.ts';
 import { Errors } from '../../errors.ts';
+import { channelOf } from './args.ts';
 
 /**
  * history {channel, limit?, since?: {offset, epoch}, reverse?}. `since` pages after an offset, or
@@ -9,8 +10,8 @@ import { Errors } from '../../errors.ts';
  * not the channel's epoch is answered with 112 (unrecoverable position).
  */
 export async function history(c: Client, body: Record<string, unknown>): Promise<unknown> {
-  const { channel, limit, since, reverse } = body as { channel?: unknown; limit?: unknown; since?: { offset?: unknown; epoch?: unknown }; reverse?: unknown };
-  if (typeof channel !== 'string' || !channel) throw Errors.badRequest.with('history.channel must be a non-empty string');
+  const channel = channelOf(body, 'history');
+  const { limit, since, reverse } = body as { limit?: unknown; since?: { offset?: unknown; epoch?: unknown }; reverse?: unknown };
   if (limit !== undefined && (!Number.isSafeInteger(limit) || (limit as number) < -1)) throw Errors.badRequest.with('history.limit must be an integer');
   if (since !== undefined && (typeof since !== 'object' || since === null)) throw Errors.badRequest.with('history.since must be an object');
   const sinceOffset = since?.offset ?? 0;

@@ -1,11 +1,7 @@
 import type { Client } from '../client.ts';
 import { authorize } from '../../domain/channels.ts';
 import { Errors } from '../../errors.ts';
-
-function channelOf(body: Record<string, unknown>, cmd: string): string {
-  if (typeof body.channel !== 'string' || !body.channel) throw Errors.badRequest.with(`${cmd}.channel must be a non-empty string`);
-  return body.channel;
-}
+import { channelOf } from './args.ts';
 
 /** presence {channel} → {presence: {clientId: {user, client, conn_info: {device}, chan_info?}}} */
 export async function presence(c: Client, body: Record<string, unknown>): Promise<unknown> {

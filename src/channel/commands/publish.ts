@@ -3,6 +3,7 @@ import { authorize } from '../../domain/channels.ts';
 import { preparePublish, commitPublish, type PublishAck, type PublishInput } from '../../domain/messages.ts';
 import { check, PublishBody } from '../../protocol/schemas.ts';
 import { Errors } from '../../errors.ts';
+import { channelOf } from './args.ts';
 
 /**
  * Publish from a connection: subscribed clients were authorised at subscribe time (and are
@@ -23,9 +24,9 @@ export function publishFrom(c: Client, input: PublishInput): Promise<PublishAck>
 
 /** Native publish {channel, data}: event "message"; the reply carries the stored offset. */
 export async function publish(c: Client, body: Record<string, unknown>): Promise<unknown> {
-  if (typeof body.channel !== 'string' || body.channel.length === 0) throw Errors.badRequest.with('publish.channel must be a non-empty string');
+  const channel = channelOf(body, 'publish');
   if (!('data' in body)) throw Errors.badRequest.with('publish.data is required');
-  const ack = await publishFrom(c, { channel: body.channel, data: body.data });
+  const ack = await publishFrom(c, { channel, data: body.data });
   return { offset: ack.offset, epoch: ack.epoch, id: ack.id };
 }
 

@@ -4,6 +4,7 @@ import { authorize } from '../../domain/channels.ts';
 import { publicationOf, replyFrame, subscribePushFrame, unsubscribePushFrame, joinFrame, leaveFrame } from '../../protocol/frames.ts';
 import { channelTopic, encodeEvent } from '../../broker/topics.ts';
 import { Errors } from '../../errors.ts';
+import { channelOf } from './args.ts';
 import { REPLIED } from './replied.ts';
 
 export interface Prepared {
@@ -60,14 +61,14 @@ export async function prepareSubscribe(c: Client, channel: string, req: Subscrib
 
 export async function subscribe(c: Client, body: Record<string, unknown>, id: number): Promise<unknown> {
   const req = body as SubscribeRequest;
-  if (typeof req.channel !== 'string' || req.channel.length === 0) throw Errors.badRequest.with('subscribe.channel must be a non-empty string');
-  if (req.channel.length > c.ctx.core.config.maxChannelNameLength) throw Errors.badRequest.with('channel name too long');
+  const channel = channelOf(body, 'subscribe');
+  if (channel.length > c.ctx.core.config.maxChannelNameLength) throw Errors.badRequest.with('channel name too long');
   if (req.offset !== undefined && (!Number.isSafeInteger(req.offset) || req.offset < 0)) throw Errors.badRequest.with('subscribe.offset must be a non-negative integer');
   if (req.epoch !== undefined && typeof req.epoch !== 'string') throw Errors.badRequest.with('subscribe.epoch must be a string');
   let clientSide = 0;
   for (const s of c.subs.values()) if (!s.serverSide) clientSide++;
   if (clientSide >= c.ctx.core.config.maxChannelsPerConnection) throw Errors.limitExceeded.with(`at most ${c.ctx.core.config.maxChannelsPerConnection} channels per connection`);
-  const p = await prepareSubscribe(c, req.channel, req, false);
+  const p = await prepareSubscribe(c, channel, req, false);
   c.push(replyFrame(id, 'subscribe', p.result));
   p.finish();
   return REPLIED;
@@ -82,8 +83,7 @@ export async function subscribeServerSide(c: Client, channel: string): Promise<v
 }
 
 export async function unsubscribe(c: Client, body: Record<string, unknown>): Promise<unknown> {
-  const channel = body.channel;
-  if (typeof channel !== 'string' || channel.length === 0) throw Errors.badRequest.with('unsubscribe.channel must be a non-empty string');
+  const channel = channelOf(body, 'unsubscribe');
   if (c.subs.has(channel)) leave(c, channel);
   return {};
 }
