@@ -38,9 +38,13 @@ export interface Config {
   pongTimeoutMs: number;
   /** A socket must send `connect` within this time or is closed with 3502. Default 10000. */
   connectTimeoutMs: number;
-  /** Largest accepted WebSocket frame, bytes; bigger frames close the socket (1009). Default 65536. */
+  /**
+   * Largest accepted WebSocket frame / emulation request, bytes; bigger ones close the connection (1009,
+   * which the SDKs do not retry). Must exceed maxMessageBytes by at least 4 KiB (the command envelope), so a
+   * message over the message limit is answered with error 106 and the connection stays. Default 262144.
+   */
   maxFrameBytes: number;
-  /** Largest publication `data` (encoded JSON), bytes; bigger gets error 106. Default 65536. */
+  /** Largest publication `data` (encoded JSON), bytes; bigger gets error 106 and the connection stays. Default 65536. */
   maxMessageBytes: number;
   /** Channels one connection may subscribe to; beyond gets error 106. Default 128. */
   maxChannelsPerConnection: number;
@@ -56,6 +60,12 @@ export interface Config {
   maxMessagesPerFrame: number;
   /** Largest `limit` for history and unread fetches. Default 1000. */
   maxHistoryLimit: number;
+  /**
+   * Most payload bytes in one history page, unread fetch or recovery reply. A history page stops early (the
+   * client pages on); a recovery that would need more answers `recovered: false` (the client reads history).
+   * Bounds a connection's memory however large the messages are. At most maxWriteBufferBytes. Default 2 MiB.
+   */
+  maxReplyBytes: number;
   /** Most publications a resubscribe may recover; beyond, `recovered: false` (112 not used). Default 10000. */
   maxRecoveryPublications: number;
   /** Largest batch written to the store in one transaction. Default 1000. */
@@ -90,7 +100,7 @@ export const defaultConfig: Config = {
   pingIntervalMs: 25_000,
   pongTimeoutMs: 8_000,
   connectTimeoutMs: 10_000,
-  maxFrameBytes: 65_536,
+  maxFrameBytes: 262_144,
   maxMessageBytes: 65_536,
   maxChannelsPerConnection: 128,
   maxChannelNameLength: 255,
@@ -99,6 +109,7 @@ export const defaultConfig: Config = {
   maxWriteBufferBytes: 4 * 1024 * 1024,
   maxMessagesPerFrame: 256,
   maxHistoryLimit: 1000,
+  maxReplyBytes: 2 * 1024 * 1024,
   maxRecoveryPublications: 10_000,
   maxStoreBatch: 1000,
   perMessageDeflate: false,
@@ -118,7 +129,7 @@ export function resolveConfig(input: ConfigInput = {}): Config {
   const positive: (keyof Config)[] = [
     'accessTokenTtlSec', 'refreshTokenTtlSec', 'pingIntervalMs', 'pongTimeoutMs', 'connectTimeoutMs', 'maxFrameBytes',
     'maxMessageBytes', 'maxChannelsPerConnection', 'maxChannelNameLength', 'maxErrorsPerConnection', 'maxWriteBufferBytes',
-    'maxMessagesPerFrame', 'maxHistoryLimit', 'maxRecoveryPublications', 'maxStoreBatch', 'shutdownTimeoutMs', 'presenceTtlMs', 'nodeTtlMs',
+    'maxMessagesPerFrame', 'maxHistoryLimit', 'maxReplyBytes', 'maxRecoveryPublications', 'maxStoreBatch', 'shutdownTimeoutMs', 'presenceTtlMs', 'nodeTtlMs',
   ];
   for (const k of positive) {
     const v = c[k];
@@ -138,7 +149,10 @@ export function resolveConfig(input: ConfigInput = {}): Config {
   }
   if (!Number.isFinite(c.tokenExpiryGraceMs) || c.tokenExpiryGraceMs < 0) throw new TypeError('config.tokenExpiryGraceMs must be >= 0');
   if (!Array.isArray(c.corsOrigins)) throw new TypeError('config.corsOrigins must be an array of origins (or ["*"])');
-  if (c.maxMessageBytes > c.maxFrameBytes) throw new TypeError('config.maxMessageBytes cannot exceed config.maxFrameBytes');
+  if (c.maxFrameBytes < c.maxMessageBytes + 4096) {
+    throw new TypeError(`config.maxFrameBytes (${c.maxFrameBytes}) must be at least config.maxMessageBytes (${c.maxMessageBytes}) + 4096, so an over-size message gets error 106 instead of closing the connection`);
+  }
+  if (c.maxReplyBytes > c.maxWriteBufferBytes) throw new TypeError('config.maxReplyBytes cannot exceed config.maxWriteBufferBytes');
   if (c.pongTimeoutMs >= c.pingIntervalMs) throw new TypeError('config.pongTimeoutMs must be shorter than config.pingIntervalMs');
   return c;
 }

@@ -18,7 +18,6 @@ import { Publisher } from './domain/publisher.ts';
 import type { Core } from './domain/context.ts';
 import { Hub } from './channel/hub.ts';
 import { Gateway, WS_PATH } from './channel/gateway.ts';
-import type { Client } from './channel/client.ts';
 import type { CommandHandler } from './channel/context.ts';
 import { isBuiltinRpc } from './protocol/rpc-methods.ts';
 import { createHttp } from './session/http.ts';
@@ -28,6 +27,8 @@ import { serverApiRoutes } from './session/routes/server-api.ts';
 import { connectionRoutes, clusterConnections, type ConnectionView } from './session/routes/connections.ts';
 import { clusterRoutes, Cluster } from './cluster/cluster.ts';
 import { startPresenceKeeper } from './channel/presence-keeper.ts';
+import { CONTROL_TOPIC, decodeEvent } from './protocol/events.ts';
+import { Disconnects } from './disconnect.ts';
 
 /** A plugin bundles service features: hooks, custom commands and HTTP routes, added with `use`. */
 export interface XPushPlugin {
@@ -78,23 +79,29 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
   const runsChannel = config.role !== 'session';
   const gateway = runsChannel ? new Gateway({ core, hub, commands }) : undefined;
 
+  /** Control events reach every node: an app deleted anywhere is forgotten and disconnected everywhere. */
+  const onControl = (payload: string): void => {
+    const ev = decodeEvent(payload);
+    if (ev.kind === 'd') {
+      core.apps.forget(ev.body);
+      hub.closeApp(ev.body, Disconnects.appDeleted);
+    }
+  };
   const handler: BrokerHandler = {
-    onEvent: (topic, payload) => hub.onEvent(topic, payload),
+    onEvent: (topic, payload) => (topic === CONTROL_TOPIC ? onControl(payload) : hub.onEvent(topic, payload)),
     onConnectionState: (lost) => {
       publisher.brokerUp = !lost;
       hub.onConnectionState(lost);
     },
   };
   await broker.start(handler);
+  await broker.subscribe(CONTROL_TOPIC);
 
   const http = await createHttp(log, config.maxFrameBytes * 2, config.corsOrigins);
   const adminToken = config.adminToken ?? readOrCreateAdminToken(config.dataDir);
   const connections = (app?: string): ConnectionView[] => hub.all()
     .filter((c) => !app || c.app === app)
-    .map((h) => {
-      const c = h as Client;
-      return { client: c.id, user: c.user, device: c.device, node: nodeId, channels: [...c.subs.keys()] };
-    });
+    .map((c) => ({ client: c.id, user: c.user, device: c.device, node: nodeId, channels: [...c.channels()] }));
   const cluster = new Cluster(config, nodeId, log, () => hub.clients.size);
   const onlineDevices = async (app: string, user: string): Promise<Set<string>> => {
     const a = await core.apps.get(app);
@@ -152,12 +159,15 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
     },
     close() {
       closing ??= (async () => {
-        // Order: leave the registry (no new clients routed here), stop accepting, let in-flight
-        // publishes commit and be acknowledged, then tell clients to reconnect (3001) elsewhere.
+        // Order: leave the registry (no new clients routed here), stop accepting, refuse new commands
+        // (503) and let those already running answer — publishes commit and are acknowledged —, then
+        // tell clients to reconnect (3001) elsewhere.
         await cluster.stop();
         gateway?.stopAccepting();
         stopKeeper();
-        await withTimeout(publisher.drain(), config.shutdownTimeoutMs);
+        const deadline = Date.now() + config.shutdownTimeoutMs;
+        if (gateway) await withTimeout(gateway.drain(), config.shutdownTimeoutMs);
+        await withTimeout(publisher.drain(), Math.max(0, deadline - Date.now()));
         gateway?.shutdown();
         hub.close();
         if (started) await http.close();

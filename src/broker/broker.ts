@@ -4,7 +4,7 @@
  * back into the core through the `BrokerHandler` given to `start`.
  *
  * Contract:
- * - Topics are opaque strings built by the core (`topics.ts`). A node receives events of a topic only
+ * - Topics are opaque strings built by the core (`protocol/events.ts`). A node receives events of a topic only
  *   between `subscribe(topic)` and `unsubscribe(topic)`; subscribe/unsubscribe are reference-free
  *   (the core counts local interest and calls them once per topic).
  * - `publish` resolves once the event was handed to the transport (Redis accepted it), and rejects

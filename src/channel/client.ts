@@ -1,29 +1,25 @@
 import { randomUUID } from 'node:crypto';
-import type { WebSocket } from 'ws';
 import type { ChannelContext } from './context.ts';
 import type { HubClient } from './hub.ts';
+import type { Conn, Identity, Sub } from './conn.ts';
+import type { Transport } from './transport.ts';
 import type { Actor } from '../hooks.ts';
-import { Writer, type Frame } from './writer.ts';
-import { decodeFrame } from '../protocol/codec.ts';
+import { Writer } from './writer.ts';
+import { OutFrame, PING } from './out-frame.ts';
+import type { Decoded } from '../protocol/codec.ts';
 import type { CommandName } from '../protocol/types.ts';
-import { errorFrame, replyFrame, PING_FRAME } from '../protocol/frames.ts';
 import { Errors, XPushError, toXPushError } from '../errors.ts';
-import { Disconnects, type Disconnect } from '../disconnect.ts';
-import { COMMANDS } from './commands/index.ts';
-import { REPLIED } from './commands/replied.ts';
+import { Disconnect, Disconnects } from '../disconnect.ts';
+import { COMMANDS, REPLIED } from './commands/index.ts';
 import { subscribeServerSide, unsubscribeByServer, leaveAll } from './commands/subscribe.ts';
 
-export interface Sub {
-  channel: string;
-  joinLeave: boolean;
-  serverSide: boolean;
-}
+type Command = { id: number; name: CommandName; body: Record<string, unknown> };
 
 /**
- * One WebSocket connection: its identity once connected, its subscriptions, its writer, and the
- * dispatch of incoming commands (one file per command under commands/).
+ * One client connection, whatever its transport: its identity once connected, its subscriptions,
+ * its writer, and the dispatch of incoming commands (one file per command under commands/).
  */
-export class Client implements HubClient {
+export class Client implements Conn, HubClient {
   readonly id = randomUUID();
   readonly writer: Writer;
   app = '';
@@ -41,44 +37,91 @@ export class Client implements HubClient {
   /** When the unanswered ping was sent (0 = none outstanding). */
   pingSentAt = 0;
   lastPingAt = 0;
-  lastSeenAt = Date.now();
   private errors = 0;
   private tokens: number;
   private tokensAt = Date.now();
   /** Set while connect runs: commands behind it wait for it (see onMessage). */
   private connecting: Promise<void> | undefined;
   /** Publishes of one connection enter the store in the order they were sent. */
-  order: Promise<unknown> = Promise.resolve();
+  private order: Promise<unknown> = Promise.resolve();
+  /** Commands dispatched and not answered yet (a drain waits for them). */
+  private inflight = 0;
+  private draining = false;
+  private idle: (() => void) | undefined;
 
-  constructor(readonly ws: WebSocket, readonly ctx: ChannelContext) {
+  constructor(
+    readonly transport: Transport,
+    private readonly decode: (data: Buffer) => Decoded[],
+    readonly ctx: ChannelContext,
+    /** Emulation session id, for the HTTP-streaming transports. */
+    readonly emulationSession: string | undefined = undefined,
+  ) {
     const cfg = ctx.core.config;
     this.tokens = cfg.maxCommandsPerSecond * 2;
-    this.writer = new Writer(ws, cfg.maxWriteBufferBytes, () => this.close(Disconnects.slow), !cfg.perMessageDeflate);
+    this.writer = new Writer(transport, cfg.maxWriteBufferBytes, () => this.close(Disconnects.slow));
   }
 
   get actor(): Actor {
     return { app: this.app, user: this.user, device: this.device, client: this.id };
   }
 
-  push(frame: Frame): void {
+  push(frame: OutFrame): void {
     this.writer.push(frame);
   }
 
   ping(now: number): void {
     this.pingSentAt = now;
     this.lastPingAt = now;
-    this.writer.push(PING_FRAME);
+    this.writer.push(PING);
   }
 
-  onMessage(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
+  // ---- Conn ----
+  authenticate(id: Identity): void {
+    this.app = id.app;
+    this.user = id.user;
+    this.device = id.device;
+    this.session = id.session;
+    this.info = id.info;
+    this.expiresAt = id.expiresAt;
+    this.autoSubscribe = id.autoSubscribe;
+    this.connected = true;
+  }
+
+  extend(expiresAt: number): void {
+    this.expiresAt = expiresAt;
+  }
+
+  setSub(sub: Sub): void {
+    this.subs.set(sub.channel, sub);
+  }
+
+  deleteSub(channel: string): void {
+    this.subs.delete(channel);
+  }
+
+  clientSubscriptions(): number {
+    let n = 0;
+    for (const s of this.subs.values()) if (!s.serverSide) n++;
+    return n;
+  }
+
+  channels(): Iterable<string> {
+    return this.subs.keys();
+  }
+
+  inOrder<T>(stage: () => Promise<T>): Promise<T> {
+    const staged = this.order.then(stage, stage);
+    this.order = staged.catch(() => undefined);
+    return staged;
+  }
+
+  // ---- incoming ----
+  onMessage(data: Buffer): void {
     if (this.closed) return;
-    this.lastSeenAt = Date.now();
-    const text = Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8');
-    void isBinary; // binary frames are decoded as UTF-8 JSON too: some clients send them
-    for (const cmd of decodeFrame(text)) {
+    for (const cmd of this.decode(data)) {
       if (this.closed) return;
       if (!cmd.ok) {
-        if (cmd.id === undefined || !this.connected) return this.close({ code: 3501, reason: `bad request: ${cmd.message}`.slice(0, 120) });
+        if (cmd.fatal || cmd.id === undefined || !this.connected) return this.close(Disconnects.badRequest.with(`bad request: ${cmd.message}`));
         this.fail(cmd.id, Errors.badRequest.with(cmd.message));
         continue;
       }
@@ -86,7 +129,7 @@ export class Client implements HubClient {
         this.pingSentAt = 0;
         continue;
       }
-      if (cmd.name === 'connect' && (this.connected || this.connecting)) return this.close({ code: 3501, reason: 'bad request: already connected' });
+      if (cmd.name === 'connect' && (this.connected || this.connecting)) return this.close(Disconnects.badRequest.with('bad request: already connected'));
       if (this.connecting) {
         // The SDKs pipeline connect and their subscribes in one frame (centrifuge-js does on every
         // reconnect): run what follows a connect once it is done, in arrival order.
@@ -96,23 +139,23 @@ export class Client implements HubClient {
         });
         continue;
       }
-      if (!this.connected && cmd.name !== 'connect') return this.close({ code: 3501, reason: 'bad request: connect first' });
+      if (!this.connected && cmd.name !== 'connect') return this.close(Disconnects.badRequest.with('bad request: connect first'));
       this.dispatch(cmd);
     }
   }
 
-  private dispatch(cmd: { id: number; name: CommandName; body: Record<string, unknown> }): void {
-    if (!this.takeToken()) {
-      this.fail(cmd.id, Errors.tooManyRequests);
-      return;
-    }
-    const handler = COMMANDS[cmd.name];
-    const done = handler(this, cmd.body, cmd.id).then(
+  private dispatch(cmd: Command): void {
+    if (this.draining) return this.fail(cmd.id, Errors.unavailable.with('server is shutting down; reconnect and retry'));
+    if (!this.takeToken()) return this.fail(cmd.id, Errors.tooManyRequests);
+    this.inflight++;
+    const done = COMMANDS[cmd.name](this, cmd.body, cmd.id).then(
       (result) => {
-        if (cmd.id && !this.closed && result !== REPLIED) this.writer.push(replyFrame(cmd.id, cmd.name, result));
+        if (cmd.id && !this.closed && result !== REPLIED) this.writer.push(OutFrame.reply({ id: cmd.id, [cmd.name]: result ?? {} }));
       },
       (err) => this.onCommandError(cmd.id, err),
-    );
+    ).finally(() => {
+      if (--this.inflight === 0 && this.idle) this.idle();
+    });
     if (cmd.name === 'connect') {
       this.connecting = done;
       void done.then(() => { this.connecting = undefined; });
@@ -121,13 +164,14 @@ export class Client implements HubClient {
 
   private onCommandError(id: number, err: unknown): void {
     if (this.closed) return;
-    if (isDisconnect(err)) return this.close(err);
+    if (err instanceof Disconnect) return this.close(err);
     if (!(err instanceof XPushError)) this.ctx.core.log.error({ err, client: this.id }, 'command failed');
     if (id) this.fail(id, toXPushError(err));
   }
 
   private fail(id: number, err: XPushError): void {
-    this.writer.push(errorFrame(id, err.toJSON()));
+    if (!id) return;
+    this.writer.push(OutFrame.reply({ id, error: err.toJSON() }));
     if (err.code === Errors.badRequest.code && ++this.errors > this.ctx.core.config.maxErrorsPerConnection) this.close(Disconnects.tooManyErrors);
   }
 
@@ -143,6 +187,17 @@ export class Client implements HubClient {
     return true;
   }
 
+  /**
+   * Graceful shutdown, step 1: refuse new commands (503, temporary) and resolve once every command
+   * already running has answered — a publish that is being committed still gets its ack.
+   */
+  drain(): Promise<void> {
+    this.draining = true;
+    if (this.inflight === 0 || this.closed) return Promise.resolve();
+    return new Promise((resolve) => { this.idle = resolve; });
+  }
+
+  // ---- HubClient ----
   onMemberAdded(channel: string): void {
     if (this.autoSubscribe && !this.subs.has(channel) && !this.closed) {
       subscribeServerSide(this, channel).catch((err) => this.ctx.core.log.warn({ err, channel }, 'server-side subscribe failed'));
@@ -159,30 +214,23 @@ export class Client implements HubClient {
     this.writer.flush();
     this.closed = true;
     this.writer.close();
-    try {
-      this.ws.close(d.code, d.reason);
-    } catch {
-      this.ws.terminate();
-    }
+    this.transport.close(d);
     this.cleanup(d);
   }
 
-  /** The socket went away (peer closed, network): same cleanup. */
-  onSocketClosed(code: number, reason: string): void {
+  /** The peer went away (socket closed, stream aborted): same cleanup. */
+  onTransportClosed(code: number, reason: string): void {
     if (this.closed) return;
     this.closed = true;
     this.writer.close();
-    this.cleanup({ code, reason });
+    this.cleanup(new Disconnect(code, reason));
   }
 
   private cleanup(d: Disconnect): void {
+    if (this.idle) this.idle();
     if (!this.connected) return;
     leaveAll(this);
     this.ctx.hub.removeClient(this);
     this.ctx.core.hooks.after('afterDisconnect', { ...this.actor, code: d.code, reason: d.reason });
   }
-}
-
-function isDisconnect(err: unknown): err is Disconnect {
-  return typeof err === 'object' && err !== null && !(err instanceof Error) && typeof (err as Disconnect).code === 'number' && typeof (err as Disconnect).reason === 'string';
 }

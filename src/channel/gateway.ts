@@ -1,21 +1,26 @@
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ChannelContext } from './context.ts';
 import { Client } from './client.ts';
+import { WebSocketTransport } from './transports/websocket.ts';
+import type { Encoding } from './transport.ts';
+import { decodeFrame } from '../protocol/codec.ts';
 import { Disconnects } from '../disconnect.ts';
 
 export const WS_PATH = '/connection/websocket';
 
 /**
- * The channel server's front door: upgrades `/connection/websocket` on the shared HTTP server and
- * owns the one timer that sweeps every connection (connect timeout, ping/pong, token expiry) — one
- * interval for all, not timers per connection.
+ * The channel server's front door for WebSockets, and the owner of every client connection of any
+ * transport (`adopt`): one timer sweeps them all (connect timeout, ping/pong, token expiry) — one
+ * interval for all, not timers per connection — and a drain ends them in order.
  */
 export class Gateway {
   private readonly wss: WebSocketServer;
   private sweepTimer: NodeJS.Timeout | undefined;
-  private readonly pending = new Set<Client>();
+  /** Every live connection on this node, connected or not yet. */
+  readonly clients = new Set<Client>();
   private accepting = true;
 
   constructor(private readonly ctx: ChannelContext) {
@@ -30,7 +35,7 @@ export class Gateway {
         socket.end(`HTTP/1.1 ${this.accepting ? '404 Not Found' : '503 Service Unavailable'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
         return;
       }
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws));
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.onWebSocket(ws, socket as Socket, 'json'));
     });
     const cfg = this.ctx.core.config;
     const every = Math.max(50, Math.min(1000, Math.floor(cfg.pongTimeoutMs / 2), Math.floor(cfg.connectTimeoutMs / 2)));
@@ -38,9 +43,20 @@ export class Gateway {
     this.sweepTimer.unref();
   }
 
-  private onConnection(ws: WebSocket): void {
-    const c = new Client(ws, this.ctx);
-    this.pending.add(c);
+  /** True while new connections are taken (false once a drain started). */
+  get isAccepting(): boolean {
+    return this.accepting;
+  }
+
+  /** Takes charge of a new connection of any transport. */
+  adopt(c: Client): void {
+    this.clients.add(c);
+  }
+
+  private onWebSocket(ws: WebSocket, socket: Socket, encoding: Encoding): void {
+    const raw = this.ctx.core.config.perMessageDeflate ? undefined : socket;
+    const c = new Client(new WebSocketTransport(ws, raw, encoding), decodeJson, this.ctx);
+    this.adopt(c);
     ws.on('message', onMessage);
     ws.on('close', onClose);
     ws.on('error', onError);
@@ -50,15 +66,15 @@ export class Gateway {
   private sweep(): void {
     const now = Date.now();
     const cfg = this.ctx.core.config;
-    for (const c of this.pending) {
-      if (c.closed || c.connected) this.pending.delete(c);
-      else if (now - c.openedAt > cfg.connectTimeoutMs) {
-        this.pending.delete(c);
-        c.close(Disconnects.stale);
+    for (const c of this.clients) {
+      if (c.closed) {
+        this.clients.delete(c);
+        continue;
       }
-    }
-    for (const h of this.ctx.hub.clients) {
-      const c = h as Client;
+      if (!c.connected) {
+        if (now - c.openedAt > cfg.connectTimeoutMs) c.close(Disconnects.stale);
+        continue;
+      }
       if (c.expiresAt && now >= c.expiresAt + cfg.tokenExpiryGraceMs) c.close(Disconnects.connectionExpired);
       else if (c.pingSentAt && now - c.pingSentAt > cfg.pongTimeoutMs) c.close(Disconnects.noPong);
       else if (!c.pingSentAt && now - (c.lastPingAt || c.openedAt) >= cfg.pingIntervalMs) c.ping(now);
@@ -69,27 +85,40 @@ export class Gateway {
     return this.ctx.hub.clients.size;
   }
 
-  /** New upgrades get 503 from now on. */
+  /** New connections are refused from now on (503). */
   stopAccepting(): void {
     this.accepting = false;
   }
 
-  /** Tell every client to reconnect elsewhere (3001 shutdown, the SDK reconnects). */
+  /**
+   * Graceful shutdown, step 1: every connection refuses new commands and the returned promise
+   * resolves once the commands already running have answered (acks of committed publishes included).
+   */
+  async drain(): Promise<void> {
+    this.accepting = false;
+    await Promise.all([...this.clients].map((c) => c.drain()));
+  }
+
+  /** Step 2: tell every client to reconnect elsewhere (3001 shutdown, the SDKs reconnect). */
   shutdown(): void {
     this.accepting = false;
     if (this.sweepTimer) clearInterval(this.sweepTimer);
-    for (const c of this.pending) c.close(Disconnects.shutdown);
-    for (const c of this.ctx.hub.all()) c.close(Disconnects.shutdown);
+    for (const c of this.clients) c.close(Disconnects.shutdown);
+    this.clients.clear();
     this.wss.close();
   }
 }
 
+function decodeJson(data: Buffer) {
+  return decodeFrame(data.toString('utf8'));
+}
+
 // Module-level listeners: no closures per connection on the hot path.
-function onMessage(this: WebSocket & { xpushClient?: Client }, data: Buffer, isBinary: boolean): void {
-  this.xpushClient?.onMessage(data, isBinary);
+function onMessage(this: WebSocket & { xpushClient?: Client }, data: Buffer): void {
+  this.xpushClient?.onMessage(data);
 }
 function onClose(this: WebSocket & { xpushClient?: Client }, code: number, reason: Buffer): void {
-  this.xpushClient?.onSocketClosed(code, reason.toString());
+  this.xpushClient?.onTransportClosed(code, reason.toString());
 }
 function onError(this: WebSocket & { xpushClient?: Client }): void {
   // ws already closes the socket with the right code (1009 too big, 1007 bad UTF-8); 'close' follows.

@@ -1,20 +1,25 @@
 import type { Logger } from 'pino';
 import type { Broker, BrokerHandler } from '../broker/broker.ts';
 import type { Store } from '../store/store.ts';
-import { OutFrame, onBeforeFlush, scheduleFlush, type Frame } from './writer.ts';
-import { channelTopic, decodeEvent, parseTopic, userTopic } from '../broker/topics.ts';
-import { pubFrame } from '../protocol/frames.ts';
+import { onBeforeFlush, scheduleFlush } from './writer.ts';
+import { OutFrame, joinJson } from './out-frame.ts';
+import { channelTopic, decodeEvent, parseTopic, userTopic } from '../protocol/events.ts';
+import { pubPushJson } from '../domain/publication.ts';
 import { deliver } from './fanout.ts';
-import { Disconnects } from '../disconnect.ts';
+import { Disconnects, type Disconnect } from '../disconnect.ts';
 
 /** What the hub needs of a connection (implemented by channel/client.ts). */
 export interface HubClient {
   readonly id: string;
   readonly app: string;
   readonly user: string;
+  readonly device: string;
+  readonly info: unknown;
   readonly session: string | undefined;
-  push(frame: Frame): void;
-  close(d: { code: number; reason: string }): void;
+  /** Channels this connection is subscribed to (answered or pending). */
+  channels(): Iterable<string>;
+  push(frame: OutFrame): void;
+  close(d: Disconnect): void;
   /** The user was added to a channel: subscribe server-side if this connection asked for it. */
   onMemberAdded(channel: string): void;
   /** The user lost access to a channel (removed, or channel deleted): push unsubscribe 2000. */
@@ -24,7 +29,10 @@ export interface HubClient {
 interface ChannelState {
   subs: Set<HubClient>;
   joinLeave: Set<HubClient>;
-  /** Connections between broker-subscribe and their subscribe reply: publications are held for them. */
+  /**
+   * Connections between broker-subscribe and their subscribe reply: every publication that reaches
+   * this node meanwhile is held for them (sorted and deduplicated when they complete).
+   */
   joining: Map<HubClient, { offset: number; frame: Buffer }[]>;
   /** Publications of this event-loop turn, sent as one frame to every subscriber at the flush. */
   tick: { offset: number; payload: Buffer }[];
@@ -36,8 +44,8 @@ interface ChannelState {
    * still be in flight from other nodes and must not reach them twice. Empty on the fast path.
    */
   floors: Map<HubClient, number>;
-  /** Publications that arrived ahead of a gap (other nodes' order), by offset. */
-  ahead: Map<number, Frame>;
+  /** Publications (JSON push text) that arrived ahead of a gap or before any position was known, by offset. */
+  ahead: Map<number, Buffer>;
   gapTimer: NodeJS.Timeout | undefined;
   ready: Promise<void>;
 }
@@ -133,7 +141,17 @@ export class Hub implements BrokerHandler {
     if (st.last === -1) {
       st.last = offset; // the first position known here: the stream is delivered from it on
     } else {
-      for (const h of held) if (h.offset > offset) c.push(new OutFrame(h.frame));
+      // c's reply covered up to `offset`; what this node received since c began joining and is
+      // past that goes to c now (held, in offset order, once), the rest comes live from here on.
+      // Publications that arrived before anyone was positioned are held too: a joiner behind the
+      // first subscriber's position gets them from here, not from `ahead` (released to subscribers only).
+      held.sort((a, b) => a.offset - b.offset);
+      let sent = offset;
+      for (const h of held) {
+        if (h.offset <= sent || h.offset > st.last) continue;
+        c.push(OutFrame.json(h.frame));
+        sent = h.offset;
+      }
       if (offset > st.last) st.floors.set(c, offset);
     }
     st.subs.add(c);
@@ -190,17 +208,18 @@ export class Hub implements BrokerHandler {
   private onChannelEvent(topic: string, kind: string, offset: number, body: string): void {
     const st = this.channels.get(topic);
     if (!st) return;
-    if (kind === 'p') return this.onPublication(topic, st, offset, body);
+    if (kind === 'p') return this.onPublication(topic, st, offset, Buffer.from(body));
     if (kind === 'j' || kind === 'l') {
-      if (st.joinLeave.size) deliver(st.joinLeave, OutFrame.of(body));
+      if (st.joinLeave.size) deliver(st.joinLeave, OutFrame.json(body));
       return;
     }
     if (kind === 'x') for (const c of [...st.subs, ...st.joining.keys()]) c.onAccessLost(body);
   }
 
-  private onPublication(topic: string, st: ChannelState, offset: number, frame: Frame): void {
+  private onPublication(topic: string, st: ChannelState, offset: number, frame: Buffer): void {
     if (st.last === -1) {
       st.ahead.set(offset, frame); // nobody positioned yet: wait for the first subscriber's offset
+      for (const held of st.joining.values()) held.push({ offset, frame });
       return;
     }
     if (offset <= st.last) return; // duplicate (already delivered or recovered)
@@ -230,9 +249,8 @@ export class Hub implements BrokerHandler {
     }
   }
 
-  private emit(st: ChannelState, offset: number, frame: Frame): void {
+  private emit(st: ChannelState, offset: number, payload: Buffer): void {
     st.last = offset;
-    const payload = typeof frame === 'string' ? Buffer.from(frame) : frame.payload;
     st.tick.push({ offset, payload });
     if (!st.inTick) {
       st.inTick = true;
@@ -259,12 +277,12 @@ export class Hub implements BrokerHandler {
     st.tick = [];
     if (st.subs.size === 0) return;
     if (st.floors.size === 0) {
-      for (let i = 0; i < items.length; i += this.maxPerFrame) deliver(st.subs, new OutFrame(joinPayloads(items, i, Math.min(items.length, i + this.maxPerFrame))));
+      for (let i = 0; i < items.length; i += this.maxPerFrame) deliver(st.subs, OutFrame.json(joinJson(items, i, Math.min(items.length, i + this.maxPerFrame))));
       return;
     }
     // Slow path: some subscribers are positioned ahead of what is delivered here (cross-node race).
     for (const it of items) {
-      const f = new OutFrame(it.payload);
+      const f = OutFrame.json(it.payload);
       for (const c of st.subs) {
         const floor = st.floors.get(c);
         if (floor === undefined || it.offset > floor) c.push(f);
@@ -283,7 +301,7 @@ export class Hub implements BrokerHandler {
     const upTo = Math.min(...st.ahead.keys());
     try {
       const missing = await this.store.messages.range(app, name, { after: st.last, limit: upTo - st.last - 1 });
-      for (const m of missing) if (m.offset === st.last + 1) this.onPublication(topic, st, m.offset, pubFrame(m));
+      for (const m of missing) if (m.offset === st.last + 1) this.onPublication(topic, st, m.offset, Buffer.from(pubPushJson(m)));
     } catch (err) {
       this.log.error({ err, topic }, 'gap fill failed');
     }
@@ -302,7 +320,7 @@ export class Hub implements BrokerHandler {
     if (!set) return;
     switch (kind) {
       case 'm': {
-        deliver(set, OutFrame.of(body));
+        deliver(set, OutFrame.json(body));
         return;
       }
       case 's':
@@ -317,22 +335,13 @@ export class Hub implements BrokerHandler {
     }
   }
 
+  /** Ends every connection of an app on this node (the app was deleted). */
+  closeApp(app: string, d: Disconnect): void {
+    for (const c of [...this.clients]) if (c.app === app) c.close(d);
+  }
+
   /** Every connection on this node, for listing and shutdown. */
   all(): HubClient[] {
     return [...this.clients];
   }
-}
-
-const NL = 0x0a;
-function joinPayloads(items: { payload: Buffer }[], from: number, to: number): Buffer {
-  if (to - from === 1) return items[from]!.payload;
-  let n = to - from - 1;
-  for (let i = from; i < to; i++) n += items[i]!.payload.length;
-  const out = Buffer.allocUnsafe(n);
-  let at = 0;
-  for (let i = from; i < to; i++) {
-    if (i > from) out[at++] = NL;
-    at += items[i]!.payload.copy(out, at);
-  }
-  return out;
 }

@@ -1,9 +1,8 @@
 import type { Core } from '../domain/context.ts';
 import type { Hub } from './hub.ts';
-import type { Client } from './client.ts';
 import type { PresenceEntry } from '../presence/presence.ts';
-import { channelTopic, encodeEvent } from '../broker/topics.ts';
-import { leaveFrame } from '../protocol/frames.ts';
+import { channelTopic, encodeEvent } from '../protocol/events.ts';
+import { Push } from '../protocol/frames.ts';
 
 /**
  * Cluster presence upkeep: every third of the TTL this node refreshes the entries of its own
@@ -18,14 +17,13 @@ export function startPresenceKeeper(core: Core, hub: Hub): () => void {
     busy = true;
     try {
       const entries: PresenceEntry[] = [];
-      for (const h of hub.clients) {
-        const c = h as Client;
-        for (const channel of c.subs.keys()) entries.push({ appId: c.app, channel, user: c.user, client: c.id, device: c.device, info: c.info });
+      for (const c of hub.clients) {
+        for (const channel of c.channels()) entries.push({ appId: c.app, channel, user: c.user, client: c.id, device: c.device, info: c.info });
       }
       if (entries.length) await core.presence.touch(entries);
       for (const e of await core.presence.expired()) {
         const info = { user: e.user, client: e.client, conn_info: { device: e.device } };
-        await core.broker.publish(channelTopic(e.appId, e.channel), encodeEvent('l', 0, leaveFrame(e.channel, info)));
+        await core.broker.publish(channelTopic(e.appId, e.channel), encodeEvent('l', 0, JSON.stringify(Push.leave(e.channel, info))));
       }
     } catch (err) {
       core.log.warn({ err }, 'presence upkeep failed; retrying next tick');

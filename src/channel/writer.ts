@@ -1,48 +1,16 @@
-import type { WebSocket } from 'ws';
-import type { Socket } from 'node:net';
+import type { Transport } from './transport.ts';
+import type { OutFrame } from './out-frame.ts';
 
 /**
  * Per-connection outbound queue, and the module's one flush per event-loop turn.
  *
- * The cost of real-time delivery is one write system call per connection, so: each message is
- * serialised once and framed once (`OutFrame`: a complete WebSocket text frame, shared by every
- * receiver); each connection's frames of one turn leave in ONE socket write; a socket whose buffer
- * passes `maxBufferedBytes` is cut off as a slow consumer (3008) — it reconnects and recovers from the
- * store instead of growing our memory. Hubs register a `beforeFlush` step so a channel's publications
- * of one turn become a single frame before the writers run.
+ * The cost of real-time delivery is one write system call per connection, so each connection's
+ * frames of one turn leave in ONE transport write. Memory is bounded per connection: the bytes
+ * queued here plus those the transport still buffers may not pass `maxBufferedBytes`; a connection
+ * that does (a slow or paused reader) is cut off as a slow consumer (3008) — it reconnects and
+ * recovers from the store instead of growing our memory. Hubs register a `beforeFlush` step so a
+ * channel's publications of one turn become a single frame before the writers run.
  */
-export class OutFrame {
-  private framed: Buffer | undefined;
-  constructor(readonly payload: Buffer) {}
-
-  static of(text: string): OutFrame {
-    return new OutFrame(Buffer.from(text));
-  }
-
-  /** The payload as an unmasked, final WebSocket text frame (server → client), built on first use. */
-  get wire(): Buffer {
-    if (this.framed) return this.framed;
-    const n = this.payload.length;
-    const head = n < 126 ? 2 : n < 65536 ? 4 : 10;
-    const f = Buffer.allocUnsafe(head + n);
-    f[0] = 0x81; // FIN + text
-    if (n < 126) f[1] = n;
-    else if (n < 65536) {
-      f[1] = 126;
-      f.writeUInt16BE(n, 2);
-    } else {
-      f[1] = 127;
-      f.writeUInt32BE(Math.floor(n / 2 ** 32), 2);
-      f.writeUInt32BE(n >>> 0, 6);
-    }
-    this.payload.copy(f, head);
-    this.framed = f;
-    return f;
-  }
-}
-
-export type Frame = string | OutFrame;
-
 const dirty: Writer[] = [];
 const beforeFlush = new Set<() => void>();
 let scheduled = false;
@@ -70,23 +38,29 @@ function flushAll(): void {
 
 export class Writer {
   private queue: OutFrame[] = [];
+  /** Bytes of what is queued, in the transport's encoding. */
+  private queuedBytes = 0;
   private queued = false;
   private closed = false;
-  /** Raw socket for pre-framed writes; undefined when ws must frame (permessage-deflate). */
-  private readonly socket: Socket | undefined;
 
   constructor(
-    private readonly ws: WebSocket,
+    private readonly transport: Transport,
     private readonly maxBufferedBytes: number,
     private readonly onSlow: () => void,
-    rawWrites: boolean,
-  ) {
-    this.socket = rawWrites ? (ws as unknown as { _socket: Socket })._socket : undefined;
-  }
+  ) {}
 
-  push(frame: Frame): void {
+  push(frame: OutFrame): void {
     if (this.closed) return;
-    this.queue.push(typeof frame === 'string' ? OutFrame.of(frame) : frame);
+    this.queue.push(frame);
+    this.queuedBytes += this.transport.encoding === 'json' ? frame.json.length : frame.pb.length;
+    if (this.queuedBytes + this.transport.bufferedAmount() > this.maxBufferedBytes) {
+      // Checked on push, not only at flush: one turn of large replies must not pile up unbounded.
+      this.closed = true;
+      this.queue = [];
+      this.queuedBytes = 0;
+      queueMicrotask(this.onSlow);
+      return;
+    }
     if (!this.queued) {
       this.queued = true;
       dirty.push(this);
@@ -100,22 +74,14 @@ export class Writer {
     if (this.closed || this.queue.length === 0) return;
     const q = this.queue;
     this.queue = [];
-    if (this.ws.readyState !== 1) return;
-    if (this.ws.bufferedAmount > this.maxBufferedBytes) return this.onSlow();
-    if (this.socket) {
-      if (q.length === 1) this.socket.write(q[0]!.wire);
-      else {
-        const parts = new Array<Buffer>(q.length);
-        for (let i = 0; i < q.length; i++) parts[i] = q[i]!.wire;
-        this.socket.write(Buffer.concat(parts));
-      }
-    } else {
-      for (const f of q) this.ws.send(f.payload, { binary: false });
-    }
+    this.queuedBytes = 0;
+    if (!this.transport.writable()) return;
+    this.transport.write(q);
   }
 
   close(): void {
     this.closed = true;
-    this.queue.length = 0;
+    this.queue = [];
+    this.queuedBytes = 0;
   }
 }

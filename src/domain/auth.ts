@@ -2,7 +2,7 @@ import type { Core } from './context.ts';
 import { Errors } from '../errors.ts';
 import { verifyPassword, burnPasswordTime } from '../auth/passwords.ts';
 import { mintToken, newRefreshToken, randomId, sha256 } from '../auth/tokens.ts';
-import { encodeEvent, userTopic } from '../broker/topics.ts';
+import { encodeEvent, userTopic } from '../protocol/events.ts';
 
 export interface LoginResult {
   accessToken: string;

@@ -3,7 +3,7 @@ import type { Core } from './context.ts';
 import type { Actor } from '../hooks.ts';
 import type { ChannelRecord, ChannelType } from '../store/store.ts';
 import { Errors } from '../errors.ts';
-import { channelTopic, encodeEvent, userTopic } from '../broker/topics.ts';
+import { channelTopic, encodeEvent, userTopic } from '../protocol/events.ts';
 
 /** `actor === null` is the app's backend (server API): allowed everything. */
 export type Caller = Actor | null;

@@ -3,7 +3,8 @@ import type { Core } from './context.ts';
 import type { Actor } from '../hooks.ts';
 import type { MessageRecord, NewMessage } from '../store/store.ts';
 import type { Publication } from '../protocol/types.ts';
-import { publicationOf } from '../protocol/frames.ts';
+import { publicationOf } from './publication.ts';
+import { rangeWithin } from './bounded-range.ts';
 import { Errors } from '../errors.ts';
 
 export interface PublishInput {
@@ -79,16 +80,15 @@ export interface HistoryPage {
   epoch: string;
 }
 
-/** History paged by sequence number; `before` pages backwards (newest first). Permission: caller's job. */
+/**
+ * History paged by sequence number; `before` pages backwards (newest first). At most `limit` and at
+ * most maxReplyBytes of payload. Permission: caller's job.
+ */
 export async function history(core: Core, app: string, channel: string, q: HistoryQuery): Promise<HistoryPage> {
   const ch = await core.store.channels.get(app, channel);
   if (!ch) throw Errors.unknownChannel.with(`channel "${channel}" does not exist`);
   const limit = Math.min(q.limit ?? 100, core.config.maxHistoryLimit);
-  let recs: MessageRecord[] = [];
-  if (limit > 0) {
-    recs = q.before !== undefined
-      ? await core.store.messages.range(app, channel, { before: q.before, limit, reverse: true })
-      : await core.store.messages.range(app, channel, { after: q.after ?? 0, limit });
-  }
+  // A page is also cut at maxReplyBytes: fewer publications than asked, and the caller pages on.
+  const recs = limit > 0 ? (await rangeWithin(core, app, channel, { after: q.after, before: q.before, limit })).records : [];
   return { publications: recs.map((r) => publicationOf(r)), offset: ch.topOffset, epoch: ch.epoch };
 }

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { Broker } from '../broker/broker.ts';
 import type { MessageRecord, NewMessage, Store } from '../store/store.ts';
-import { channelTopic, encodeEvent } from '../broker/topics.ts';
-import { pubFrame } from '../protocol/frames.ts';
+import { channelTopic, encodeEvent } from '../protocol/events.ts';
+import { pubPushJson } from './publication.ts';
 import { Errors, XPushError } from '../errors.ts';
 
 interface Pending {
@@ -71,7 +71,7 @@ export class Publisher {
       return;
     }
     // Stored: now deliver, in offset order, and acknowledge.
-    const sends = records.map((r) => this.broker.publish(channelTopic(r.appId, r.channel), encodeEvent('p', r.offset, pubFrame(r))));
+    const sends = records.map((r) => this.broker.publish(channelTopic(r.appId, r.channel), encodeEvent('p', r.offset, pubPushJson(r))));
     const results = await Promise.allSettled(sends);
     for (let i = 0; i < batch.length; i++) {
       const res = results[i]!;

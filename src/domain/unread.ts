@@ -1,8 +1,9 @@
 import type { Core } from './context.ts';
 import type { Publication } from '../protocol/types.ts';
-import { publicationOf } from '../protocol/frames.ts';
-import { messageFrame } from '../protocol/frames.ts';
-import { encodeEvent, userTopic } from '../broker/topics.ts';
+import { publicationOf } from './publication.ts';
+import { rangeWithin } from './bounded-range.ts';
+import { Push } from '../protocol/frames.ts';
+import { encodeEvent, userTopic } from '../protocol/events.ts';
 import { Errors } from '../errors.ts';
 import { authorize } from './channels.ts';
 
@@ -24,7 +25,7 @@ export async function fetchUnread(core: Core, app: string, user: string, channel
   const readOffset = await core.store.reads.get(app, user, channel);
   const top = (await core.store.channels.get(app, channel))?.topOffset ?? ch.topOffset;
   const n = Math.min(limit ?? 100, core.config.maxHistoryLimit);
-  const recs = await core.store.messages.range(app, channel, { after: readOffset, limit: n });
+  const { records: recs } = await rangeWithin(core, app, channel, { after: readOffset, limit: n });
   return { publications: recs.map((r) => publicationOf(r)), readOffset, offset: top, epoch: ch.epoch };
 }
 
@@ -39,6 +40,6 @@ export async function markRead(core: Core, app: string, user: string, channel: s
   const target = offset === undefined ? ch.topOffset : Math.min(offset, ch.topOffset);
   const readOffset = await core.store.reads.markRead(app, user, channel, target);
   const result = { channel, readOffset, unread: Math.max(0, ch.topOffset - readOffset) };
-  await core.broker.publish(userTopic(app, user), encodeEvent('m', 0, messageFrame({ type: 'read', ...result })));
+  await core.broker.publish(userTopic(app, user), encodeEvent('m', 0, JSON.stringify(Push.message({ type: 'read', ...result }))));
   return result;
 }

@@ -4,7 +4,8 @@ import { tooDeep, MAX_JSON_DEPTH } from './json-depth.ts';
 export type Decoded =
   | { ok: true; pong: true }
   | { ok: true; pong?: false; id: number; name: CommandName; body: Record<string, unknown> }
-  | { ok: false; id: number | undefined; message: string };
+  /** `fatal`: the frame cannot be read past this point (the connection is closed with 3501). */
+  | { ok: false; id: number | undefined; message: string; fatal?: boolean };
 
 const names = new Set<string>(COMMAND_NAMES);
 

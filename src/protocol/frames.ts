@@ -1,51 +1,23 @@
-import type { MessageRecord } from '../store/store.ts';
-import type { ClientInfo, Publication, ReplyError } from './types.ts';
+import type { ClientInfo, Publication, ReplyError, SubscribeResult } from './types.ts';
 
-/** A stored message as a protocol publication (docs/protocol.md "Concepts → protocol"). */
-export function publicationOf(r: MessageRecord, withChannel = false): Publication {
-  const p: Publication = {
-    data: r.data,
-    info: { user: r.senderUser, client: r.senderClient, conn_info: { device: r.senderDevice } },
-    offset: r.offset,
-    tags: { event: r.event, id: r.id, ts: String(r.time) },
-    time: r.time,
-  };
-  if (withChannel) p.channel = r.channel;
-  return p;
+/**
+ * The replies and pushes XPUSH sends, as JSON-shaped objects (what the JSON encoding writes; the
+ * Protobuf encoding converts the same objects). Pure: no I/O, no server types.
+ */
+export const Push = {
+  pub: (channel: string, pub: Publication) => ({ push: { channel, pub } }),
+  join: (channel: string, info: ClientInfo) => ({ push: { channel, join: { info } } }),
+  leave: (channel: string, info: ClientInfo) => ({ push: { channel, leave: { info } } }),
+  message: (data: unknown) => ({ push: { message: { data } } }),
+  subscribe: (channel: string, result: SubscribeResult) => ({ push: { channel, subscribe: result } }),
+  unsubscribe: (channel: string, code: number, reason: string) => ({ push: { channel, unsubscribe: { code, reason } } }),
+  disconnect: (code: number, reason: string, reconnect: boolean) => ({ push: { disconnect: { code, reason, reconnect } } }),
+} as const;
+
+export function reply(id: number, command: string, result: unknown): object {
+  return { id, [command]: result ?? {} };
 }
 
-/** The push frame of one publication, encoded once and written to every subscriber as is. */
-export function pubFrame(r: MessageRecord): string {
-  return JSON.stringify({ push: { channel: r.channel, pub: publicationOf(r) } });
+export function errorReply(id: number, err: ReplyError): object {
+  return { id, error: err };
 }
-
-export function joinFrame(channel: string, info: ClientInfo): string {
-  return JSON.stringify({ push: { channel, join: { info } } });
-}
-
-export function leaveFrame(channel: string, info: ClientInfo): string {
-  return JSON.stringify({ push: { channel, leave: { info } } });
-}
-
-export function messageFrame(data: unknown): string {
-  return JSON.stringify({ push: { message: { data } } });
-}
-
-export function subscribePushFrame(channel: string, result: object): string {
-  return JSON.stringify({ push: { channel, subscribe: result } });
-}
-
-export function unsubscribePushFrame(channel: string, code: number, reason: string): string {
-  return JSON.stringify({ push: { channel, unsubscribe: { code, reason } } });
-}
-
-export function replyFrame(id: number, command: string, result: unknown): string {
-  return JSON.stringify({ id, [command]: result ?? {} });
-}
-
-export function errorFrame(id: number, err: ReplyError): string {
-  return JSON.stringify({ id, error: err });
-}
-
-/** Server ping (and the client's pong): an empty JSON object. */
-export const PING_FRAME = '{}';

@@ -109,13 +109,13 @@ test('malformed JSON after connect closes with 3501 (no id to answer)', async (t
 });
 
 test('a frame above maxFrameBytes closes the socket with 1009', async (t) => {
-  const { ts, app, c } = await setup(t, { maxFrameBytes: 4096, maxMessageBytes: 2048 });
-  c.sendRaw(JSON.stringify({ id: 9, publish: { channel: 'room', data: 'x'.repeat(5000) } }));
+  const { ts, app, c } = await setup(t, { maxFrameBytes: 8192, maxMessageBytes: 2048 });
+  c.sendRaw(JSON.stringify({ id: 9, publish: { channel: 'room', data: 'x'.repeat(9000) } }));
   assert.equal((await c.waitClosed()).code, 1009);
   assert.equal(await stored(ts, app), 0);
   // Also before connect.
   const d = await rawClient(t, ts.wsUrl);
-  d.sendRaw('x'.repeat(4097));
+  d.sendRaw('x'.repeat(8193));
   assert.equal((await d.waitClosed()).code, 1009);
 });
 

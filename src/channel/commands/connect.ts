@@ -1,7 +1,9 @@
-import type { Client } from '../client.ts';
+import type { Conn } from '../conn.ts';
 import type { ConnectRequest, ConnectResult, SubscribeResult } from '../../protocol/types.ts';
-import { verifyToken } from '../../auth/tokens.ts';
-import { replyFrame } from '../../protocol/frames.ts';
+import type { Core } from '../../domain/context.ts';
+import { verifyToken, type VerifiedToken } from '../../auth/tokens.ts';
+import { OutFrame } from '../out-frame.ts';
+import { reply } from '../../protocol/frames.ts';
 import { Errors, XPushError } from '../../errors.ts';
 import { Disconnects } from '../../disconnect.ts';
 import { prepareSubscribe, type Prepared } from './subscribe.ts';
@@ -10,43 +12,45 @@ import { REPLIED } from './replied.ts';
 export const SERVER_VERSION = '0.1.0';
 
 /**
- * connect: verify the token (3500 if bad, error 109 if expired so the SDK refreshes), check the
- * device session was not logged out, run beforeConnect, then register with the hub and — when asked
- * with `data.auto_subscribe` — subscribe server-side to every channel the user is a member of,
- * recovering from the positions the SDK sent in `subs`.
+ * A connection token, checked: signature and expiry (error 109 when only expired, so the SDK fetches
+ * a new one), then the device session behind it must still be live (logout, refresh-token reuse and
+ * session revocation end it). Anything else wrong is disconnect 3500 (the SDK stops).
  */
-export async function connect(c: Client, body: Record<string, unknown>, id: number): Promise<unknown> {
-  const req = body as ConnectRequest;
-  const { core, hub } = c.ctx;
-  let t;
+async function checkToken(core: Core, token: unknown): Promise<VerifiedToken> {
+  let t: VerifiedToken;
   try {
-    t = await verifyToken(core.apps, req.token);
+    t = await verifyToken(core.apps, token);
   } catch (err) {
     if (err instanceof XPushError && err.code === Errors.tokenExpired.code) throw err;
-    throw { code: Disconnects.invalidToken.code, reason: `invalid token: ${(err as Error).message}`.slice(0, 120) };
+    throw Disconnects.invalidToken.with(`invalid token: ${(err as Error).message}`);
   }
   if (t.session) {
     const s = await core.store.sessions.get(t.app, t.session);
-    if (!s || s.revokedAt !== null) throw { code: Disconnects.invalidToken.code, reason: 'invalid token: device logged out' };
+    if (!s || s.revokedAt !== null || s.userId !== t.user) throw Disconnects.invalidToken.with('invalid token: device logged out');
   }
+  return t;
+}
+
+/**
+ * connect: check the token, run beforeConnect, then register with the hub and — when asked with
+ * `data.auto_subscribe` — subscribe server-side to every channel the user is a member of,
+ * recovering from the positions the SDK sent in `subs`.
+ */
+export async function connect(c: Conn, body: Record<string, unknown>, id: number): Promise<unknown> {
+  const req = body as ConnectRequest;
+  const { core, hub } = c.ctx;
+  const t = await checkToken(core, req.token);
   const data = isObject(req.data) ? req.data : {};
   const actor = { app: t.app, user: t.user, device: t.device, client: c.id };
   let info = t.info;
   if (core.hooks.has('beforeConnect')) info = (await core.hooks.before('beforeConnect', { ...actor, info, data })).info;
   if (c.closed) return REPLIED;
-  c.app = t.app;
-  c.user = t.user;
-  c.device = t.device;
-  c.session = t.session;
-  c.info = info;
-  c.expiresAt = t.exp * 1000;
-  c.autoSubscribe = data.auto_subscribe === true;
-  c.connected = true;
+  c.authenticate({ app: t.app, user: t.user, device: t.device, session: t.session, info, expiresAt: t.exp * 1000, autoSubscribe: data.auto_subscribe === true });
   await hub.addClient(c);
 
   const subs: Record<string, SubscribeResult> = {};
   const prepared: Prepared[] = [];
-  if (c.autoSubscribe) {
+  if (data.auto_subscribe === true) {
     const wanted = isObject(req.subs) ? (req.subs as Record<string, Record<string, unknown>>) : {};
     for (const ch of await core.store.channels.listForUser(c.app, c.user)) {
       const w = isObject(wanted[ch.name]) ? wanted[ch.name]! : {};
@@ -70,31 +74,41 @@ export async function connect(c: Client, body: Record<string, unknown>, id: numb
     client: c.id,
     version: SERVER_VERSION,
     expires: true,
-    ttl: Math.max(1, Math.floor((c.expiresAt - Date.now()) / 1000)),
+    ttl: ttlOf(t.exp * 1000),
     data: replyData,
     ping: Math.max(1, Math.round(cfg.pingIntervalMs / 1000)),
     pong: true,
     node: core.nodeId,
   };
-  if (c.autoSubscribe) result.subs = subs;
-  c.push(replyFrame(id, 'connect', result));
+  if (c.transport.emulation) result.session = c.emulationSession;
+  if (data.auto_subscribe === true) result.subs = subs;
+  c.push(OutFrame.reply(reply(id, 'connect', result)));
   for (const p of prepared) p.finish();
   core.hooks.after('afterConnect', actor);
   return REPLIED;
 }
 
-/** refresh: a new token for the same app and user extends the connection. */
-export async function refresh(c: Client, body: Record<string, unknown>): Promise<unknown> {
-  let t;
+/**
+ * refresh: a new token for the same connection extends it. It must name the same app, user, device
+ * and device session as the connection, and that session must still be live.
+ */
+export async function refresh(c: Conn, body: Record<string, unknown>): Promise<unknown> {
+  let t: VerifiedToken;
   try {
-    t = await verifyToken(c.ctx.core.apps, body.token);
+    t = await checkToken(c.ctx.core, body.token);
   } catch (err) {
     if (err instanceof XPushError && err.code === Errors.tokenExpired.code) throw Disconnects.connectionExpired;
-    throw { code: Disconnects.invalidToken.code, reason: 'invalid token' };
+    throw err;
   }
-  if (t.app !== c.app || t.user !== c.user) throw { code: Disconnects.invalidToken.code, reason: 'invalid token: different user' };
-  c.expiresAt = t.exp * 1000;
-  return { client: c.id, version: SERVER_VERSION, expires: true, ttl: Math.max(1, Math.floor((c.expiresAt - Date.now()) / 1000)) };
+  if (t.app !== c.app || t.user !== c.user || t.device !== c.device || t.session !== c.session) {
+    throw Disconnects.invalidToken.with('invalid token: not for this connection (app, user, device or session differ)');
+  }
+  c.extend(t.exp * 1000);
+  return { client: c.id, version: SERVER_VERSION, expires: true, ttl: ttlOf(t.exp * 1000) };
+}
+
+function ttlOf(expiresAt: number): number {
+  return Math.max(1, Math.floor((expiresAt - Date.now()) / 1000));
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -1,4 +1,4 @@
-import type { Client } from '../client.ts';
+import type { Conn } from '../conn.ts';
 import { authorize } from '../../domain/channels.ts';
 import { history as readHistory } from '../../domain/messages.ts';
 import { Errors } from '../../errors.ts';
@@ -9,7 +9,7 @@ import { channelOf } from './args.ts';
  * before it with `reverse`; without `since`, `reverse` starts from the newest. A `since.epoch` that is
  * not the channel's epoch is answered with 112 (unrecoverable position).
  */
-export async function history(c: Client, body: Record<string, unknown>): Promise<unknown> {
+export async function history(c: Conn, body: Record<string, unknown>): Promise<unknown> {
   const channel = channelOf(body, 'history');
   const { limit, since, reverse } = body as { limit?: unknown; since?: { offset?: unknown; epoch?: unknown }; reverse?: unknown };
   if (limit !== undefined && (!Number.isSafeInteger(limit) || (limit as number) < -1)) throw Errors.badRequest.with('history.limit must be an integer');

@@ -1,4 +1,4 @@
-import type { Client } from '../client.ts';
+import type { Conn } from '../conn.ts';
 import type { CommandName } from '../../protocol/types.ts';
 import { Errors } from '../../errors.ts';
 import { connect, refresh } from './connect.ts';
@@ -8,7 +8,10 @@ import { history } from './history.ts';
 import { presence, presenceStats } from './presence.ts';
 import { rpc, send } from './rpc.ts';
 
-export type CommandFn = (c: Client, body: Record<string, unknown>, id: number) => Promise<unknown>;
+export { REPLIED } from './replied.ts';
+
+/** A protocol command: its result becomes the reply (or it returns REPLIED after queuing its own). */
+export type CommandFn = (c: Conn, body: Record<string, unknown>, id: number) => Promise<unknown>;
 
 /** XPUSH channels need no subscription tokens, so there is nothing to refresh. */
 async function subRefresh(): Promise<unknown> {

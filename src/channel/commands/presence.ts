@@ -1,10 +1,10 @@
-import type { Client } from '../client.ts';
+import type { Conn } from '../conn.ts';
 import { authorize } from '../../domain/channels.ts';
 import { Errors } from '../../errors.ts';
 import { channelOf } from './args.ts';
 
 /** presence {channel} → {presence: {clientId: {user, client, conn_info: {device}, chan_info?}}} */
-export async function presence(c: Client, body: Record<string, unknown>): Promise<unknown> {
+export async function presence(c: Conn, body: Record<string, unknown>): Promise<unknown> {
   const channel = channelOf(body, 'presence');
   await authorize(c.ctx.core, c.app, channel, c.user);
   const entries = await c.ctx.core.presence.get(c.app, channel);
@@ -15,7 +15,7 @@ export async function presence(c: Client, body: Record<string, unknown>): Promis
   return { presence: out };
 }
 
-export async function presenceStats(c: Client, body: Record<string, unknown>): Promise<unknown> {
+export async function presenceStats(c: Conn, body: Record<string, unknown>): Promise<unknown> {
   const channel = channelOf(body, 'presence_stats');
   await authorize(c.ctx.core, c.app, channel, c.user);
   const s = await c.ctx.core.presence.stats(c.app, channel);

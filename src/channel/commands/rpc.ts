@@ -1,4 +1,4 @@
-import type { Client } from '../client.ts';
+import type { Conn } from '../conn.ts';
 import { BUILTIN_RPC } from '../rpc/builtin.ts';
 import { Errors } from '../../errors.ts';
 
@@ -6,7 +6,7 @@ import { Errors } from '../../errors.ts';
  * rpc {method, data} → {data}: built-in XPUSH methods first, then the app developer's custom
  * commands (server.command). Unknown means refused: 104.
  */
-export async function rpc(c: Client, body: Record<string, unknown>): Promise<unknown> {
+export async function rpc(c: Conn, body: Record<string, unknown>): Promise<unknown> {
   const method = body.method;
   if (typeof method !== 'string' || method.length === 0 || method.length > 128) throw Errors.badRequest.with('rpc.method must be a non-empty string');
   let data: unknown = body.data === undefined ? {} : body.data;
@@ -23,7 +23,7 @@ export async function rpc(c: Client, body: Record<string, unknown>): Promise<unk
  * send {data}: a one-way message to the server, handed to the custom command named "send" when
  * one is registered (there is no reply to carry an error).
  */
-export async function send(c: Client, body: Record<string, unknown>): Promise<unknown> {
+export async function send(c: Conn, body: Record<string, unknown>): Promise<unknown> {
   const handler = c.ctx.commands.get('send');
   if (handler) await handler({ ...c.actor, data: body.data });
   return undefined;

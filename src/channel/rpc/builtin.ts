@@ -1,4 +1,4 @@
-import type { Client } from '../client.ts';
+import type { Conn } from '../conn.ts';
 import { RpcMethods as M } from '../../protocol/rpc-methods.ts';
 import * as S from '../../protocol/schemas.ts';
 import { check } from '../../protocol/schemas.ts';
@@ -8,7 +8,7 @@ import * as users from '../../domain/users.ts';
 import * as groups from '../../domain/groups.ts';
 import { rpcPublish } from '../commands/publish.ts';
 
-type RpcFn = (c: Client, data: unknown) => Promise<unknown>;
+type RpcFn = (c: Conn, data: unknown) => Promise<unknown>;
 
 /** The built-in RPC methods (docs/protocol.md "RPC methods"): validate, then call the domain. */
 export const BUILTIN_RPC: Record<string, RpcFn> = {

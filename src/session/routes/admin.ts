@@ -6,6 +6,7 @@ import type { AppRecord } from '../../store/store.ts';
 import { requireAdmin } from '../guards.ts';
 import { Errors } from '../../errors.ts';
 import { AppParams } from '../../protocol/schemas.ts';
+import { CONTROL_TOPIC, encodeEvent } from '../../protocol/events.ts';
 
 const AppName = Type.String({ minLength: 1, maxLength: 128 });
 
@@ -45,6 +46,8 @@ export function adminRoutes(http: FastifyInstance, core: Core, adminToken: strin
     const id = (req.params as { app: string }).app;
     if (!(await core.store.apps.delete(id))) throw Errors.notFound.with('no such app');
     core.apps.forget(id);
+    // Every node forgets the app and closes its live connections (terminal 3503 "app deleted").
+    await core.broker.publish(CONTROL_TOPIC, encodeEvent('d', 0, id));
     return { deleted: true };
   });
 }

@@ -6,7 +6,7 @@ import type { EventEmitter } from 'node:events';
 // ws's frame parser is public at runtime but absent from @types/ws.
 type ReceiverT = EventEmitter & { write(chunk: Buffer, cb: () => void): void };
 const { Receiver } = createRequire(import.meta.url)('ws') as { Receiver: new (o: { isServer: boolean }) => ReceiverT };
-import { OutFrame } from '../../src/channel/writer.ts';
+import { OutFrame } from '../../src/channel/out-frame.ts';
 
 /** Parses server frames with ws's own receiver (the same parser every Node client uses). */
 function parse(buf: Buffer): Promise<string[]> {
@@ -25,13 +25,25 @@ function parse(buf: Buffer): Promise<string[]> {
 test('OutFrame builds a final unmasked text frame once, for every payload length class', async () => {
   for (const n of [0, 1, 125, 126, 65535, 65536, 200_000]) {
     const text = 'x'.repeat(n);
-    const f = OutFrame.of(text);
-    assert.equal(f.wire, f.wire, 'built once, then shared');
-    assert.deepEqual(await parse(f.wire), [text], `length ${n}`);
+    const f = OutFrame.json(text);
+    assert.equal(f.wire('ws-text'), f.wire('ws-text'), 'built once, then shared');
+    assert.deepEqual(await parse(f.wire('ws-text')), [text], `length ${n}`);
   }
 });
 
 test('several frames written back to back in one buffer arrive as separate messages, in order', async () => {
-  const frames = ['{"a":1}', 'é€😀', '{"push":{}}'].map((s) => OutFrame.of(s).wire);
+  const frames = ['{"a":1}', 'é€😀', '{"push":{}}'].map((s) => OutFrame.json(s).wire('ws-text'));
   assert.deepEqual(await parse(Buffer.concat(frames)), ['{"a":1}', 'é€😀', '{"push":{}}']);
+});
+
+test('a reply object is serialised on demand, once', () => {
+  const f = OutFrame.reply({ id: 3, publish: {} });
+  assert.equal(f.json.toString(), '{"id":3,"publish":{}}');
+  assert.equal(f.json, f.json);
+});
+
+test('HTTP streaming wire forms: one line per reply, one SSE event with a data line per reply', () => {
+  const f = OutFrame.json('{"a":1}\n{"b":2}');
+  assert.equal(f.wire('stream-json').toString(), '{"a":1}\n{"b":2}\n');
+  assert.equal(f.wire('sse').toString(), 'data: {"a":1}\ndata: {"b":2}\n\n');
 });

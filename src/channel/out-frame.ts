@@ -1,0 +1,143 @@
+/**
+ * One outgoing unit (a reply, a push, or a channel's publications of one turn) in every wire form a
+ * transport may ask for, each built once on first use and then shared: the fan-out hands the SAME
+ * OutFrame to every subscriber, so a channel's turn is encoded once per encoding and framed once per
+ * transport kind, however many connections receive it.
+ *
+ * The canonical form is JSON: either the reply object (per-connection replies) or the JSON text of
+ * one or more newline-separated replies (fan-out, broker events).
+ */
+export type WireKind =
+  /** WebSocket text frame of the JSON replies (server → client: unmasked, final). */
+  | 'ws-text'
+  /** WebSocket binary frame of the varint-length-delimited Protobuf replies. */
+  | 'ws-binary'
+  /** HTTP streaming, JSON: replies followed by `\n`. */
+  | 'stream-json'
+  /** HTTP streaming, Protobuf: varint-length-delimited replies. */
+  | 'stream-pb'
+  /** Server-sent events: one event whose `data:` lines are the JSON replies. */
+  | 'sse';
+
+/** Converts JSON replies to Protobuf (set by the Protobuf codec module; see protocol/protobuf). */
+export interface ProtobufEncoder {
+  /** One JSON-shaped reply/push object → one varint-length-delimited Reply. */
+  fromObject(reply: object): Uint8Array;
+  /** The JSON text of one reply/push → one varint-length-delimited Reply. */
+  fromJson(text: string): Uint8Array;
+}
+let pbEncoder: ProtobufEncoder | undefined;
+export function setProtobufEncoder(e: ProtobufEncoder): void {
+  pbEncoder = e;
+}
+
+const NL = 0x0a;
+
+export class OutFrame {
+  private jsonBuf: Buffer | undefined;
+  private pbBuf: Buffer | undefined;
+  private wsText: Buffer | undefined;
+  private wsBinary: Buffer | undefined;
+  private streamJson: Buffer | undefined;
+  private sseBuf: Buffer | undefined;
+
+  private constructor(json: Buffer | undefined, private readonly obj: object | undefined) {
+    this.jsonBuf = json;
+  }
+
+  /** JSON text of one or more replies separated by `\n` (no trailing newline). */
+  static json(payload: Buffer | string): OutFrame {
+    return new OutFrame(typeof payload === 'string' ? Buffer.from(payload) : payload, undefined);
+  }
+
+  /** One reply/push object; each encoding is made from the object itself when asked for. */
+  static reply(obj: object): OutFrame {
+    return new OutFrame(undefined, obj);
+  }
+
+  get json(): Buffer {
+    this.jsonBuf ??= Buffer.from(JSON.stringify(this.obj));
+    return this.jsonBuf;
+  }
+
+  /** Concatenated varint-length-delimited Protobuf Replies. */
+  get pb(): Buffer {
+    if (this.pbBuf) return this.pbBuf;
+    if (!pbEncoder) throw new Error('Protobuf encoding requested but no encoder is registered');
+    if (this.obj) this.pbBuf = toBuffer(pbEncoder.fromObject(this.obj));
+    else {
+      const parts: Buffer[] = [];
+      for (const line of this.json.toString('utf8').split('\n')) parts.push(toBuffer(pbEncoder.fromJson(line)));
+      this.pbBuf = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    }
+    return this.pbBuf;
+  }
+
+  wire(kind: WireKind): Buffer {
+    switch (kind) {
+      case 'ws-text':
+        return (this.wsText ??= wsFrame(0x81, this.json));
+      case 'ws-binary':
+        return (this.wsBinary ??= wsFrame(0x82, this.pb));
+      case 'stream-json':
+        return (this.streamJson ??= withNewline(this.json));
+      case 'stream-pb':
+        return this.pb;
+      case 'sse':
+        return (this.sseBuf ??= sseEvent(this.json));
+    }
+  }
+}
+
+function toBuffer(u: Uint8Array): Buffer {
+  return Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+}
+
+/** An unmasked, final WebSocket frame (server → client) around `payload`. */
+function wsFrame(first: number, payload: Buffer): Buffer {
+  const n = payload.length;
+  const head = n < 126 ? 2 : n < 65536 ? 4 : 10;
+  const f = Buffer.allocUnsafe(head + n);
+  f[0] = first;
+  if (n < 126) f[1] = n;
+  else if (n < 65536) {
+    f[1] = 126;
+    f.writeUInt16BE(n, 2);
+  } else {
+    f[1] = 127;
+    f.writeUInt32BE(Math.floor(n / 2 ** 32), 2);
+    f.writeUInt32BE(n >>> 0, 6);
+  }
+  payload.copy(f, head);
+  return f;
+}
+
+function withNewline(json: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(json.length + 1);
+  json.copy(out, 0);
+  out[json.length] = NL;
+  return out;
+}
+
+/** `data: <line>\n` per reply, then the blank line that ends the event (EventSource joins data lines with \n). */
+function sseEvent(json: Buffer): Buffer {
+  const lines = json.toString('utf8').split('\n');
+  return Buffer.from(lines.map((l) => `data: ${l}\n`).join('') + '\n');
+}
+
+/** The server ping (and the client's pong): an empty reply, `{}` in JSON, a zero-length Reply in Protobuf. */
+export const PING = OutFrame.reply({});
+
+/** Joins the JSON payloads items[from..to) with `\n` into one buffer (one frame for a channel's turn). */
+export function joinJson(items: { payload: Buffer }[], from: number, to: number): Buffer {
+  if (to - from === 1) return items[from]!.payload;
+  let n = to - from - 1;
+  for (let i = from; i < to; i++) n += items[i]!.payload.length;
+  const out = Buffer.allocUnsafe(n);
+  let at = 0;
+  for (let i = from; i < to; i++) {
+    if (i > from) out[at++] = NL;
+    at += items[i]!.payload.copy(out, at);
+  }
+  return out;
+}

@@ -1,0 +1,57 @@
+import type { Socket } from 'node:net';
+import type { WebSocket } from 'ws';
+import type { Disconnect } from '../../disconnect.ts';
+import type { OutFrame, WireKind } from '../out-frame.ts';
+import type { Encoding, Transport } from '../transport.ts';
+
+/**
+ * WebSocket (RFC 6455). JSON goes out as text frames (the SDKs cannot read binary frames in JSON
+ * mode), Protobuf as binary frames. Without permessage-deflate, frames are pre-built once per
+ * OutFrame and written straight to the TCP socket `ws` upgraded — the socket handed to us by
+ * `handleUpgrade`, so no private field of `ws` is touched — in one write per turn. With deflate,
+ * `ws` must compress per connection, so frames go through `ws.send`.
+ */
+export class WebSocketTransport implements Transport {
+  readonly name = 'websocket' as const;
+  readonly emulation = false;
+  private readonly kind: WireKind;
+
+  constructor(
+    private readonly ws: WebSocket,
+    /** The upgraded TCP socket for raw writes; undefined when ws must frame (permessage-deflate). */
+    private readonly socket: Socket | undefined,
+    readonly encoding: Encoding,
+  ) {
+    this.kind = encoding === 'json' ? 'ws-text' : 'ws-binary';
+  }
+
+  bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  writable(): boolean {
+    return this.ws.readyState === 1;
+  }
+
+  write(frames: OutFrame[]): void {
+    if (this.socket) {
+      if (frames.length === 1) this.socket.write(frames[0]!.wire(this.kind));
+      else {
+        const parts = new Array<Buffer>(frames.length);
+        for (let i = 0; i < frames.length; i++) parts[i] = frames[i]!.wire(this.kind);
+        this.socket.write(Buffer.concat(parts));
+      }
+      return;
+    }
+    const binary = this.encoding === 'protobuf';
+    for (const f of frames) this.ws.send(binary ? f.pb : f.json, { binary });
+  }
+
+  close(d: Disconnect): void {
+    try {
+      this.ws.close(d.code, d.reason);
+    } catch {
+      this.ws.terminate();
+    }
+  }
+}
