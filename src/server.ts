@@ -167,10 +167,14 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
         stopKeeper();
         const deadline = Date.now() + config.shutdownTimeoutMs;
         if (gateway) await withTimeout(gateway.drain(), config.shutdownTimeoutMs);
+        log.info('drain: commands answered');
         await withTimeout(publisher.drain(), Math.max(0, deadline - Date.now()));
+        log.info('drain: publisher idle');
         gateway?.shutdown();
         hub.close();
+        log.info('drain: clients closed');
         if (started) await http.close();
+        log.info('drain: http closed');
         await broker.close();
         await presence.close();
         await store.close();

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,8 +6,8 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { PG_URL, REDIS_URL } from './services.ts';
+import { spawnXpush } from './process.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 
 export interface Node {
   id: string;
@@ -44,33 +44,12 @@ export class TestCluster {
 
   async start(role: 'session' | 'channel', id: string): Promise<Node> {
     const args = [
-      '--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'start', '--role', role, '--host', '127.0.0.1', '--port', '0',
+      '--role', role, '--host', '127.0.0.1', '--port', '0',
       '--node-id', id, '--store', 'postgres', '--pg-url', PG_URL, '--pg-schema', this.schema,
       '--broker', 'redis', '--redis-url', this.opts.redisUrl ?? REDIS_URL, '--redis-prefix', this.prefix,
       '--admin-token', this.adminToken, '--config', this.configFile, '--data-dir', this.dir, '--log-level', 'info',
     ];
-    const proc = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-    const started = new Promise<{ url: string; wsUrl: string }>((resolve, reject) => {
-      let buf = '';
-      let err = '';
-      proc.stdout!.on('data', (d: Buffer) => {
-        buf += d.toString();
-        for (;;) {
-          const i = buf.indexOf('\n');
-          if (i < 0) break;
-          const line = buf.slice(0, i);
-          buf = buf.slice(i + 1);
-          try {
-            const j = JSON.parse(line);
-            if (j.msg === 'xpush started') resolve({ url: j.url, wsUrl: j.wsUrl });
-          } catch { /* not JSON */ }
-        }
-      });
-      proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-      void exited.then((code) => reject(new Error(`node ${id} exited (${code}) before starting: ${err.slice(-2000)}`)));
-    });
-    const { url, wsUrl } = await started;
+    const { proc, url, wsUrl, exited } = await spawnXpush(args);
     const node: Node = { id, role, proc, url, wsUrl, exited };
     this.nodes.push(node);
     return node;

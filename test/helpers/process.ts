@@ -1,0 +1,45 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+export interface ServerProcess {
+  proc: ChildProcess;
+  url: string;
+  wsUrl: string;
+  /** Resolves with the exit code once the process has exited. */
+  exited: Promise<number | null>;
+  /** Everything the process wrote to stderr so far. */
+  stderr(): string;
+}
+
+/**
+ * `xpush start <args>` as a real child process (the CLI from src/, run through tsx); resolves once
+ * it logged "xpush started" (JSON logs on stdout), with the URLs it announced.
+ */
+export async function spawnXpush(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'start', ...args], {
+    cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env },
+  });
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  let err = '';
+  proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const started = await new Promise<{ url: string; wsUrl: string }>((resolve, reject) => {
+    let buf = '';
+    proc.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      for (;;) {
+        const i = buf.indexOf('\n');
+        if (i < 0) break;
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        try {
+          const j = JSON.parse(line);
+          if (j.msg === 'xpush started') resolve({ url: j.url, wsUrl: j.wsUrl });
+        } catch { /* not JSON */ }
+      }
+    });
+    void exited.then((code) => reject(new Error(`xpush exited (${code}) before starting: ${err.slice(-2000)}`)));
+  });
+  return { proc, ...started, exited, stderr: () => err };
+}
