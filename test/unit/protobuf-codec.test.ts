@@ -17,7 +17,7 @@ const pub = { data: { text: 'hi', n: [1, 2, { deep: null }] }, info, offset: 42,
 const COMMANDS: Record<string, unknown>[] = [
   { id: 1, connect: { token: 'jwt', data: { hello: 'world' }, subs: { 'news': { recover: true, offset: 5, epoch: 'e1' }, 'x:y': {} }, name: 'js', version: '5.8.0', headers: { a: 'b' } } },
   { id: 2, subscribe: { channel: 'chat', token: 't', recover: true, epoch: 'ep', offset: 9, data: 'str', positioned: true, recoverable: true, join_leave: true } },
-  { id: 3, unsubscribe: { channel: 'chat' } },
+  { id: 3, unsubscribe: { channel: 'chät ✓ 房间' } },
   { id: 4, publish: { channel: 'chat', data: { text: 'héllo ✓', list: [1, true, null] } } },
   { id: 5, presence: { channel: 'chat' } },
   { id: 6, presence_stats: { channel: 'chat' } },
@@ -229,6 +229,7 @@ test('hostile frames: each malformation is fatal, never a throw', () => {
   fatal(Buffer.from([0x02, 0xfc, 0x06]), 'unexpected end-group tag');
   fatal(Buffer.from([0x0b, 0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]), 'varint longer than 10 bytes');
   fatal(Buffer.from([0x05, 0x3a, 0x03, 0x0a, 0x01, 0xff]), 'publish.channel is not valid UTF-8');
+  fatal(Buffer.from([0x07, 0x3a, 0x05, 0x0a, 0x03, 0x61, 0xc3, 0x28]), 'publish.channel is not valid UTF-8'); // a bad sequence after ASCII
   fatal(Buffer.from([0x02, 0xf9, 0x06]), 'truncated fixed64');
   // Groups nested far deeper than any message: refused without recursion.
   const groups = Buffer.from(Array.from({ length: 30_000 }, (_, i) => (i % 2 ? 0x06 : 0xfb))); // field 111 start-group, repeated

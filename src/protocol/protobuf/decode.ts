@@ -66,11 +66,22 @@ function lengthEnd(end: number): number {
   return pos + len;
 }
 
-function text(stop: number, what: string): string {
-  const view = buf.subarray(pos, stop);
-  if (!isUtf8(view)) fail(`${what} is not valid UTF-8`);
+/**
+ * The text of pos..stop if it is valid UTF-8, else undefined; advances pos. Most protocol text is
+ * ASCII: a byte loop proves it without allocating a view, and ASCII decodes as latin1 (the fast path).
+ */
+function utf8(stop: number): string | undefined {
+  const start = pos;
   pos = stop;
-  return view.toString('utf8');
+  let i = start;
+  while (i < stop && buf[i]! < 0x80) i++;
+  if (i === stop) return buf.toString('latin1', start, stop);
+  return isUtf8(buf.subarray(start, stop)) ? buf.toString('utf8', start, stop) : undefined;
+}
+
+function text(stop: number, what: string): string {
+  const s = utf8(stop);
+  return s ?? fail(`${what} is not valid UTF-8`);
 }
 
 /**
@@ -79,11 +90,10 @@ function text(stop: number, what: string): string {
  * for this command only (the caller answers 107 naming the field), never stored.
  */
 function json(stop: number, path: string): unknown {
-  const view = buf.subarray(pos, stop);
-  pos = stop;
-  if (isUtf8(view)) {
+  const s = utf8(stop);
+  if (s !== undefined) {
     try {
-      return JSON.parse(view.toString('utf8'));
+      return JSON.parse(s);
     } catch {
       /* fall through: not JSON */
     }
