@@ -118,6 +118,17 @@ test('encoding leaves out defaults, nulls and keys client.proto does not declare
   assert.deepEqual(fromSdk(sdk.decodeReplies(raw)[0]), { push: { message: { data: { pre: 'encoded' } } } });
 });
 
+test('a map key "__proto__" stays an ordinary key both ways', () => {
+  const reply = JSON.parse('{"id":1,"connect":{"client":"c","subs":{"__proto__":{"epoch":"e"},"b":{}}}}');
+  // (The SDK's own decoder drops such a key when it reads it back; the bytes carry it.)
+  assert.ok(Buffer.from(encodeReply(reply)).includes('__proto__'));
+  assert.deepEqual(decodeReplies(encodeReply(reply)), [reply]);
+  const command = JSON.parse('{"id":2,"connect":{"subs":{"__proto__":{"recover":true}}}}');
+  const [v] = okValues(encodeCommands([command]));
+  assert.deepEqual(v, command);
+  assert.equal(Object.getPrototypeOf((v!.connect as { subs: object }).subs), Object.prototype);
+});
+
 test('ping and pong: an empty message, the single byte 0, both ways', () => {
   assert.deepEqual(Buffer.from(PING_FRAME), Buffer.from([0]));
   assert.deepEqual(Buffer.from(encodeReply({})), Buffer.from([0]));

@@ -18,7 +18,7 @@ function convert(f: FieldPlan, v: unknown): unknown {
   if (f.kind !== Kind.Message) return v;
   if (f.map) {
     if (f.valueKind !== Kind.Message) return v;
-    const out: Record<string, unknown> = {};
+    const out: Record<string, unknown> = Object.create(null); // a key "__proto__" stays a key
     for (const k of Object.keys(v as object)) out[k] = toMessage(f.msg!, (v as Record<string, unknown>)[k]);
     return out;
   }
