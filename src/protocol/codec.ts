@@ -34,6 +34,15 @@ function decodeLine(line: string): Decoded {
   } catch {
     return { ok: false, id: undefined, message: 'malformed JSON' };
   }
+  return checkCommand(v);
+}
+
+/**
+ * The envelope check shared by every encoding (JSON lines, Protobuf's JSON-shaped commands): an
+ * object, nested at most MAX_JSON_DEPTH levels, with exactly one known command field whose value is
+ * an object, and a positive integer id (only `send` may omit it). `{}` is a pong.
+ */
+export function checkCommand(v: unknown): Decoded {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return { ok: false, id: undefined, message: 'a command must be a JSON object' };
   const obj = v as Record<string, unknown>;
   if (tooDeep(obj, MAX_JSON_DEPTH + 2)) {
