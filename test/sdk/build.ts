@@ -82,7 +82,7 @@ async function buildGo(): Promise<Program> {
   const env = {
     GOMODCACHE: path.join(CACHE, 'go', 'mod'),
     GOCACHE: path.join(CACHE, 'go', 'build'),
-    GOFLAGS: '-modcacherw -mod=readonly',
+    GOFLAGS: '-modcacherw -mod=readonly -buildvcs=false',
     GOTOOLCHAIN: 'local', // never download a Go toolchain: use the machine's
   };
   await stamped('go', [...files(dir, '.go'), path.join(dir, 'go.mod'), path.join(dir, 'go.sum')], '', [bin],

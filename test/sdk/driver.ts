@@ -30,8 +30,12 @@ export class SdkDriver {
 
   constructor(readonly label: string, program: Program, extraArgs: string[] = []) {
     this.proc = spawn(program.cmd, [...program.args, ...extraArgs], { stdio: ['pipe', 'pipe', 'pipe'] });
-    this.exited = new Promise((resolve) => this.proc.once('exit', (code) => resolve(code)));
+    this.exited = new Promise((resolve) => {
+      this.proc.once('exit', (code) => resolve(code));
+      this.proc.once('error', () => resolve(null)); // could not start: no 'exit' follows
+    });
     this.proc.on('error', (err) => this.stderr.push(String(err)));
+    this.proc.stdin!.on('error', (err) => this.stderr.push(`(stdin) ${err}`)); // EPIPE once it died
     let buf = '';
     this.proc.stdout!.on('data', (d: Buffer) => {
       buf += d.toString();

@@ -5,9 +5,9 @@
 import { buildSdk, missingToolchain, type Sdk } from './build.ts';
 
 const sdks: Sdk[] = ['go', 'python', 'java'];
+const missing = new Map(sdks.map((sdk) => [sdk, missingToolchain(sdk)]));
 await Promise.all(sdks.map(async (sdk) => {
-  const missing = missingToolchain(sdk);
-  if (missing.length) return console.log(`sdk ${sdk}: not built (${missing.join(', ')} missing)`);
+  if (missing.get(sdk)!.length) return console.log(`sdk ${sdk}: not built (${missing.get(sdk)!.join(', ')} missing)`);
   const t0 = Date.now();
   try {
     await buildSdk(sdk);
