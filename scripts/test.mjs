@@ -1,8 +1,8 @@
 // Runs every test file under test/ (Node 20's test runner does not expand globs itself).
 // Extra arguments narrow the run: `npm test -- test/e2e` or `npm test -- test/unit/ring.test.ts`.
 import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { spawn } from 'node:child_process';
+import { join, resolve, sep } from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
 
 function find(p) {
   if (statSync(p).isFile()) return p.endsWith('.test.ts') ? [p] : [];
@@ -11,6 +11,11 @@ function find(p) {
 
 const roots = process.argv.slice(2);
 const files = (roots.length ? roots : ['test']).flatMap(find);
+// The official-SDK suites need their Go/Python/Java driver programs: build them first, so a cold
+// build (downloads, compiles) is not counted against the per-file timeout below.
+if (files.some((f) => resolve(f).startsWith(resolve('test/sdk') + sep))) {
+  spawnSync(process.execPath, ['--import', 'tsx', 'test/sdk/prepare.ts'], { stdio: 'inherit' });
+}
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
 const child = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=120000', ...files], { stdio: 'inherit' });
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
