@@ -6,10 +6,13 @@ import type { ChannelContext } from './context.ts';
 import { Client } from './client.ts';
 import { WebSocketTransport } from './transports/websocket.ts';
 import type { Encoding } from './transport.ts';
-import { decodeFrame } from '../protocol/codec.ts';
+import { decodeFrame, type Decoded } from '../protocol/codec.ts';
+import { decodeCommandFrame } from '../protocol/protobuf/codec.ts';
 import { Disconnects } from '../disconnect.ts';
 
 export const WS_PATH = '/connection/websocket';
+/** The WebSocket subprotocol of the Protobuf encoding (as Centrifugo and the official SDKs name it). */
+export const PROTOBUF_SUBPROTOCOL = 'centrifuge-protobuf';
 
 /**
  * The channel server's front door for WebSockets, and the owner of every client connection of any
@@ -25,7 +28,11 @@ export class Gateway {
 
   constructor(private readonly ctx: ChannelContext) {
     const cfg = ctx.core.config;
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: cfg.maxFrameBytes, perMessageDeflate: cfg.perMessageDeflate, clientTracking: false });
+    this.wss = new WebSocketServer({
+      noServer: true, maxPayload: cfg.maxFrameBytes, perMessageDeflate: cfg.perMessageDeflate, clientTracking: false,
+      // The Protobuf SDKs offer `centrifuge-protobuf`; anything else (or nothing) is JSON.
+      handleProtocols: (offered) => (offered.has(PROTOBUF_SUBPROTOCOL) ? PROTOBUF_SUBPROTOCOL : false),
+    });
   }
 
   attach(server: HttpServer): void {
@@ -35,7 +42,10 @@ export class Gateway {
         socket.end(`HTTP/1.1 ${this.accepting ? '404 Not Found' : '503 Service Unavailable'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
         return;
       }
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.onWebSocket(ws, socket as Socket, 'json'));
+      this.wss.handleUpgrade(req, socket, head, (ws) => {
+        const pb = ws.protocol === PROTOBUF_SUBPROTOCOL || /[?&]format=protobuf(&|$)/.test(req.url ?? '');
+        this.onWebSocket(ws, socket as Socket, pb ? 'protobuf' : 'json');
+      });
     });
     const cfg = this.ctx.core.config;
     const every = Math.max(50, Math.min(1000, Math.floor(cfg.pongTimeoutMs / 2), Math.floor(cfg.connectTimeoutMs / 2)));
@@ -55,7 +65,7 @@ export class Gateway {
 
   private onWebSocket(ws: WebSocket, socket: Socket, encoding: Encoding): void {
     const raw = this.ctx.core.config.perMessageDeflate ? undefined : socket;
-    const c = new Client(new WebSocketTransport(ws, raw, encoding), decodeJson, this.ctx);
+    const c = new Client(new WebSocketTransport(ws, raw, encoding), encoding === 'json' ? decodeJson : this.decodeProtobuf, this.ctx);
     this.adopt(c);
     ws.on('message', onMessage);
     ws.on('close', onClose);
@@ -107,9 +117,11 @@ export class Gateway {
     this.clients.clear();
     this.wss.close();
   }
+
+  private readonly decodeProtobuf = (data: Buffer): Decoded[] => decodeCommandFrame(data, this.ctx.core.config.maxFrameBytes);
 }
 
-function decodeJson(data: Buffer) {
+function decodeJson(data: Buffer): Decoded[] {
   return decodeFrame(data.toString('utf8'));
 }
 

@@ -7,6 +7,8 @@
  * The canonical form is JSON: either the reply object (per-connection replies) or the JSON text of
  * one or more newline-separated replies (fan-out, broker events).
  */
+import { encodeReply, encodeReplyFromJson } from '../protocol/protobuf/codec.ts';
+
 export type WireKind =
   /** WebSocket text frame of the JSON replies (server → client: unmasked, final). */
   | 'ws-text'
@@ -18,18 +20,6 @@ export type WireKind =
   | 'stream-pb'
   /** Server-sent events: one event whose `data:` lines are the JSON replies. */
   | 'sse';
-
-/** Converts JSON replies to Protobuf (set by the Protobuf codec module; see protocol/protobuf). */
-export interface ProtobufEncoder {
-  /** One JSON-shaped reply/push object → one varint-length-delimited Reply. */
-  fromObject(reply: object): Uint8Array;
-  /** The JSON text of one reply/push → one varint-length-delimited Reply. */
-  fromJson(text: string): Uint8Array;
-}
-let pbEncoder: ProtobufEncoder | undefined;
-export function setProtobufEncoder(e: ProtobufEncoder): void {
-  pbEncoder = e;
-}
 
 const NL = 0x0a;
 
@@ -62,14 +52,7 @@ export class OutFrame {
 
   /** Concatenated varint-length-delimited Protobuf Replies. */
   get pb(): Buffer {
-    if (this.pbBuf) return this.pbBuf;
-    if (!pbEncoder) throw new Error('Protobuf encoding requested but no encoder is registered');
-    if (this.obj) this.pbBuf = toBuffer(pbEncoder.fromObject(this.obj));
-    else {
-      const parts: Buffer[] = [];
-      for (const line of this.json.toString('utf8').split('\n')) parts.push(toBuffer(pbEncoder.fromJson(line)));
-      this.pbBuf = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
-    }
+    this.pbBuf ??= toBuffer(this.obj ? encodeReply(this.obj as Record<string, unknown>) : encodeReplyFromJson(this.json));
     return this.pbBuf;
   }
 

@@ -60,10 +60,11 @@ test('native history pages forward with since and backward with reverse', async 
   }
   assert.deepEqual(seen, range(25, 1));
 
-  // No limit or -1: everything (capped by maxHistoryLimit). Publications carry the full fields.
-  const all = await hist(c, {});
+  // No limit is limit 0 (Protobuf cannot tell them apart): the stream position only. -1: everything
+  // (capped by maxHistoryLimit). Publications carry the full fields.
+  assert.deepEqual(offsets(await hist(c, {})), []);
+  const all = await hist(c, { limit: -1 });
   assert.deepEqual(offsets(all), range(1, 25));
-  assert.deepEqual(offsets(await hist(c, { limit: -1 })), range(1, 25));
   const p = all.publications[4];
   assert.equal(p.data, 5);
   assert.equal(p.tags.event, 'n');

@@ -18,8 +18,9 @@ export async function history(c: Conn, body: Record<string, unknown>): Promise<u
   if (!Number.isSafeInteger(sinceOffset) || (sinceOffset as number) < 0) throw Errors.badRequest.with('history.since.offset must be a non-negative integer');
   const ch = await authorize(c.ctx.core, c.app, channel, c.user);
   if (since && since.epoch !== undefined && since.epoch !== '' && since.epoch !== ch.epoch) throw Errors.unrecoverablePosition.with('epoch changed: the stream was replaced');
-  // Centrifugo: limit 0 → only the stream position; -1 → as many as allowed.
-  const lim = limit === undefined || limit === -1 ? c.ctx.core.config.maxHistoryLimit : (limit as number);
+  // Centrifugo: limit 0 (or absent: Protobuf cannot tell them apart) → only the stream position;
+  // -1 → as many as allowed.
+  const lim = limit === -1 ? c.ctx.core.config.maxHistoryLimit : ((limit as number | undefined) ?? 0);
   const q = reverse === true
     ? { before: since ? (sinceOffset as number) : Number.MAX_SAFE_INTEGER, limit: lim }
     : { after: sinceOffset as number, limit: lim };
