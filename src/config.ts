@@ -82,6 +82,18 @@ export interface Config {
   tokenExpiryGraceMs: number;
   /** Origins allowed to call the HTTP API from browsers (CORS); `['*']` allows any (auth is by header, never cookies). Default ['*']. */
   corsOrigins: string[];
+  /**
+   * Browser origins allowed to open client connections (WebSocket, HTTP streaming, SSE, emulation), as
+   * Centrifugo's `allowed_origins`: exact origins, `https://*.example.com` patterns, or `*`. Requests without an
+   * Origin header (native apps, servers) always pass. Default ['*']: connections authenticate with a token in the
+   * connect command, never with cookies, so another site's page cannot act as a user; narrow it to keep other
+   * sites from using your server at all.
+   */
+  allowedOrigins: string[];
+  /** Serve the HTTP-streaming, SSE and emulation endpoints (fallbacks for networks that block WebSocket). Default true. */
+  httpStreaming: boolean;
+  /** Serve the unidirectional endpoints (uni_sse, uni_http_stream) for SDK-less consumers. Default true. */
+  unidirectional: boolean;
   /** pino log level. Default `info` (`silent` in tests). */
   logLevel: string;
   /** Hooks passed inline (see hooks.ts); plugins can add more. */
@@ -117,6 +129,9 @@ export const defaultConfig: Config = {
   presenceTtlMs: 15_000,
   tokenExpiryGraceMs: 25_000,
   corsOrigins: ['*'],
+  allowedOrigins: ['*'],
+  httpStreaming: true,
+  unidirectional: true,
   nodeTtlMs: 5000,
   logLevel: 'info',
 };
@@ -149,6 +164,7 @@ export function resolveConfig(input: ConfigInput = {}): Config {
   }
   if (!Number.isFinite(c.tokenExpiryGraceMs) || c.tokenExpiryGraceMs < 0) throw new TypeError('config.tokenExpiryGraceMs must be >= 0');
   if (!Array.isArray(c.corsOrigins)) throw new TypeError('config.corsOrigins must be an array of origins (or ["*"])');
+  if (!Array.isArray(c.allowedOrigins) || !c.allowedOrigins.every((o) => typeof o === 'string')) throw new TypeError('config.allowedOrigins must be an array of origins (or ["*"])');
   if (c.maxFrameBytes < c.maxMessageBytes + 4096) {
     throw new TypeError(`config.maxFrameBytes (${c.maxFrameBytes}) must be at least config.maxMessageBytes (${c.maxMessageBytes}) + 4096, so an over-size message gets error 106 instead of closing the connection`);
   }

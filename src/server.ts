@@ -28,6 +28,8 @@ import { connectionRoutes, clusterConnections, type ConnectionView } from './ses
 import { clusterRoutes, Cluster } from './cluster/cluster.ts';
 import { startPresenceKeeper } from './channel/presence-keeper.ts';
 import { CONTROL_TOPIC, decodeEvent } from './protocol/events.ts';
+import { EmulationRouter } from './channel/emulation.ts';
+import { streamRoutes } from './channel/http-endpoints.ts';
 import { Disconnects } from './disconnect.ts';
 
 /** A plugin bundles service features: hooks, custom commands and HTTP routes, added with `use`. */
@@ -77,7 +79,8 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
   const hub = new Hub(broker, store, log, config.maxMessagesPerFrame, config.nodeTtlMs);
   const commands = new Map<string, CommandHandler>();
   const runsChannel = config.role !== 'session';
-  const gateway = runsChannel ? new Gateway({ core, hub, commands }) : undefined;
+  const channelCtx = { core, hub, commands };
+  const gateway = runsChannel ? new Gateway(channelCtx) : undefined;
 
   /** Control events reach every node: an app deleted anywhere is forgotten and disconnected everywhere. */
   const onControl = (payload: string): void => {
@@ -87,8 +90,14 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
       hub.closeApp(ev.body, Disconnects.appDeleted);
     }
   };
+  const cluster = new Cluster(config, nodeId, log, () => hub.clients.size);
+  const router = new EmulationRouter(nodeId, broker, log, (id) => cluster.isLive(id));
   const handler: BrokerHandler = {
-    onEvent: (topic, payload) => (topic === CONTROL_TOPIC ? onControl(payload) : hub.onEvent(topic, payload)),
+    onEvent: (topic, payload) => {
+      if (topic === CONTROL_TOPIC) onControl(payload);
+      else if (topic === router.topic) router.onNodeEvent(payload);
+      else hub.onEvent(topic, payload);
+    },
     onConnectionState: (lost) => {
       publisher.brokerUp = !lost;
       hub.onConnectionState(lost);
@@ -96,13 +105,13 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
   };
   await broker.start(handler);
   await broker.subscribe(CONTROL_TOPIC);
+  await broker.subscribe(router.topic);
 
   const http = await createHttp(log, config.maxFrameBytes * 2, config.corsOrigins);
   const adminToken = config.adminToken ?? readOrCreateAdminToken(config.dataDir);
   const connections = (app?: string): ConnectionView[] => hub.all()
     .filter((c) => !app || c.app === app)
     .map((c) => ({ client: c.id, user: c.user, device: c.device, node: nodeId, channels: [...c.channels()] }));
-  const cluster = new Cluster(config, nodeId, log, () => hub.clients.size);
   const onlineDevices = async (app: string, user: string): Promise<Set<string>> => {
     const a = await core.apps.get(app);
     const all = a ? await clusterConnections(core, cluster, connections, app, a.secret) : [];
@@ -114,6 +123,8 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
     serverApiRoutes(http, core);
   }
   connectionRoutes(http, core, cluster, connections);
+  // /emulation on every role (it forwards to the stream's node); the streams only on channel servers.
+  await streamRoutes(http, { ctx: gateway && config.httpStreaming ? channelCtx : undefined, gateway: config.httpStreaming ? gateway : undefined, router });
   clusterRoutes(http, cluster);
 
   let url = '';
@@ -172,6 +183,7 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
         log.info('drain: publisher idle');
         gateway?.shutdown();
         hub.close();
+        router.close();
         log.info('drain: clients closed');
         if (started) await http.close();
         log.info('drain: http closed');

@@ -70,7 +70,8 @@ export class Client implements Conn, HubClient {
   }
 
   ping(now: number): void {
-    this.pingSentAt = now;
+    // Unidirectional clients cannot answer: they are pinged so they can tell a dead link, nothing more.
+    if (this.transport.bidirectional) this.pingSentAt = now;
     this.lastPingAt = now;
     this.writer.push(PING);
   }
@@ -170,6 +171,8 @@ export class Client implements Conn, HubClient {
   }
 
   private fail(id: number, err: XPushError): void {
+    // A unidirectional client sent no command and reads no reply: its failed connect ends it.
+    if (!this.transport.bidirectional) return this.close(disconnectFor(err));
     if (!id) return;
     this.writer.push(OutFrame.reply({ id, error: err.toJSON() }));
     if (err.code === Errors.badRequest.code && ++this.errors > this.ctx.core.config.maxErrorsPerConnection) this.close(Disconnects.tooManyErrors);
@@ -233,4 +236,11 @@ export class Client implements Conn, HubClient {
     this.ctx.hub.removeClient(this);
     this.ctx.core.hooks.after('afterDisconnect', { ...this.actor, code: d.code, reason: d.reason });
   }
+}
+
+/** The disconnect that ends a unidirectional connection whose connect failed with `err`. */
+function disconnectFor(err: XPushError): Disconnect {
+  if (err.code === Errors.tokenExpired.code || err.code === Errors.unauthorized.code) return Disconnects.invalidToken.with(`invalid token: ${err.message}`);
+  if (err.temporary) return Disconnects.internal.with(err.message);
+  return Disconnects.badRequest.with(`bad request: ${err.message}`);
 }

@@ -40,7 +40,7 @@ export interface Conn extends HubClient {
   readonly info: unknown;
   readonly actor: Actor;
   readonly closed: boolean;
-  readonly transport: { readonly name: TransportName; readonly encoding: Encoding; readonly emulation: boolean };
+  readonly transport: { readonly name: TransportName; readonly encoding: Encoding; readonly emulation: boolean; readonly bidirectional: boolean };
   /** Emulation session id (HTTP-streaming transports), announced in the connect reply. */
   readonly emulationSession: string | undefined;
   readonly subs: ReadonlyMap<string, Sub>;

@@ -9,6 +9,7 @@ import type { Encoding } from './transport.ts';
 import { decodeFrame, type Decoded } from '../protocol/codec.ts';
 import { decodeCommandFrame } from '../protocol/protobuf/codec.ts';
 import { Disconnects } from '../disconnect.ts';
+import { originAllowed } from './origin.ts';
 
 export const WS_PATH = '/connection/websocket';
 /** The WebSocket subprotocol of the Protobuf encoding (as Centrifugo and the official SDKs name it). */
@@ -40,6 +41,10 @@ export class Gateway {
       const path = (req.url ?? '').split('?')[0];
       if (path !== WS_PATH || !this.accepting) {
         socket.end(`HTTP/1.1 ${this.accepting ? '404 Not Found' : '503 Service Unavailable'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+        return;
+      }
+      if (!originAllowed(req.headers.origin, this.ctx.core.config.allowedOrigins)) {
+        socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
         return;
       }
       this.wss.handleUpgrade(req, socket, head, (ws) => {

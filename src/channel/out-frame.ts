@@ -19,7 +19,11 @@ export type WireKind =
   /** HTTP streaming, Protobuf: varint-length-delimited replies. */
   | 'stream-pb'
   /** Server-sent events: one event whose `data:` lines are the JSON replies. */
-  | 'sse';
+  | 'sse'
+  /** Unidirectional HTTP streaming: bare pushes (no `{"push": …}` envelope), one JSON line each. */
+  | 'uni-stream'
+  /** Unidirectional SSE: one event per bare push. */
+  | 'uni-sse';
 
 const NL = 0x0a;
 
@@ -30,6 +34,7 @@ export class OutFrame {
   private wsBinary: Buffer | undefined;
   private streamJson: Buffer | undefined;
   private sseBuf: Buffer | undefined;
+  private uniLines: string[] | undefined;
 
   private constructor(json: Buffer | undefined, private readonly obj: object | undefined) {
     this.jsonBuf = json;
@@ -68,7 +73,23 @@ export class OutFrame {
         return this.pb;
       case 'sse':
         return (this.sseBuf ??= sseEvent(this.json));
+      case 'uni-stream':
+        return Buffer.from(this.unidirectional().map((l) => l + '\n').join(''));
+      case 'uni-sse':
+        return Buffer.from(this.unidirectional().map((l) => `data: ${l}\n\n`).join(''));
     }
+  }
+
+  /**
+   * The unidirectional protocol sends Push messages themselves: `{"push":X}` becomes `X`; pings
+   * (`{}`) stay. Our pushes are serialised with `push` as their only key, so the envelope is cut
+   * off as text, without parsing the payload.
+   */
+  private unidirectional(): string[] {
+    if (this.uniLines) return this.uniLines;
+    const PREFIX = '{"push":';
+    this.uniLines = this.json.toString('utf8').split('\n').map((l) => (l.startsWith(PREFIX) ? l.slice(PREFIX.length, -1) : l));
+    return this.uniLines;
   }
 }
 

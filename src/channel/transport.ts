@@ -15,6 +15,11 @@ export interface Transport {
   readonly encoding: Encoding;
   /** True for the HTTP emulation transports: the connect reply carries `session` and `node`. */
   readonly emulation: boolean;
+  /**
+   * False for the unidirectional transports (uni_sse, uni_http_stream): the client sends nothing
+   * after connecting, receives bare pushes (no reply envelope) and is pinged without a pong.
+   */
+  readonly bidirectional: boolean;
   /** Bytes accepted but not yet handed to the network (the slow-consumer measure). */
   bufferedAmount(): number;
   /** False once the peer is gone or the transport was closed. */

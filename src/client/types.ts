@@ -9,6 +9,14 @@ export interface XPushOptions {
   appKey?: string;
   /** WebSocket constructor. Default `globalThis.WebSocket`; pass `ws`'s WebSocket on Node 20. */
   websocket?: unknown;
+  /**
+   * Transports to try, in order, when connecting for the first time; after one worked, reconnects keep it.
+   * Default `['websocket', 'http_stream', 'sse']`: behind a proxy that blocks WebSocket the SDK falls back to
+   * HTTP streaming, then SSE, by itself.
+   */
+  transports?: ('websocket' | 'http_stream' | 'sse')[];
+  /** EventSource constructor for the SSE transport. Default `globalThis.EventSource`; on Node 20 pass the `eventsource` package's. */
+  eventsource?: unknown;
   /** Fixed channel server URL (`ws(s)://…/connection/websocket`). Default: asked from the session server. */
   wsUrl?: string;
   /** fetch implementation. Default `globalThis.fetch`. */

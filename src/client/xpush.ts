@@ -7,6 +7,7 @@ import { SessionClient, tokenClaims } from './session.ts';
 import { ChannelStreams, isTemporary, toMessage, type PubLike } from './streams.ts';
 import { actor, wireEvents } from './events.ts';
 import { TokenKeeper } from './token-keeper.ts';
+import { routedTransports, DEFAULT_TRANSPORTS } from './transports.ts';
 import type {
   Actor, ConnectedInfo, HistoryPage, Message, SendResult, Tokens, UnreadCount, UserEntry, XPushOptions,
 } from './types.ts';
@@ -222,20 +223,27 @@ export class XPush extends XPushApi {
   }
 
   #create(token: string): Centrifuge {
-    const ws = (this.#opts.websocket ?? (globalThis as { WebSocket?: unknown }).WebSocket) as (new (url: string, p?: string | string[]) => unknown) | undefined;
-    if (typeof ws !== 'function') throw new TypeError('XPush: no WebSocket available; pass options.websocket');
-    const self = this;
-    // centrifuge fixes its endpoint at construction; this constructor opens the URL resolved for
-    // the current attempt instead, so a reconnect can land on another node.
-    function RoutedWebSocket(_url: string, protocols?: string | string[]) {
-      return protocols === undefined ? new ws!(self.#wsUrl) : new ws!(self.#wsUrl, protocols);
-    }
+    const g = globalThis as { WebSocket?: unknown; EventSource?: unknown; fetch?: typeof fetch };
+    const ws = (this.#opts.websocket ?? g.WebSocket) as (new (url: string, p?: string | string[]) => unknown) | undefined;
+    const es = (this.#opts.eventsource ?? g.EventSource) as (new (url: string, init?: unknown) => unknown) | undefined;
     this.#wsUrl = this.#opts.wsUrl ?? '';
     this.#keeper.inClient = token;
-    const c = new Centrifuge(this.#opts.wsUrl ?? 'ws://placeholder/connection/websocket', {
-      websocket: RoutedWebSocket,
+    const routed = routedTransports({
+      transports: this.#opts.transports ?? DEFAULT_TRANSPORTS,
+      sessionUrl: this.#opts.url,
+      current: () => this.#wsUrl,
+      websocket: typeof ws === 'function' ? ws : undefined,
+      eventsource: typeof es === 'function' ? es : undefined,
+      fetch: (this.#opts.fetch ?? g.fetch!).bind(globalThis),
+    });
+    const c = new Centrifuge(routed.endpoints, {
+      websocket: routed.websocket,
+      eventsource: routed.eventsource,
+      fetch: routed.fetch,
+      emulationEndpoint: routed.emulationEndpoint,
       token,
       getToken: () => this.#keeper.next(),
+      // Runs before every connection attempt, before the transport opens: pick the node for it.
       getData: async () => {
         this.#wsUrl = this.#opts.wsUrl ?? await this.#session.nodeUrl();
         return { auto_subscribe: true, unread: true };

@@ -52,6 +52,20 @@ export class Cluster {
     return this.self && this.self.role !== 'session' ? [{ ...this.self, connections: this.load(), updatedAt: Date.now() }] : [];
   }
 
+  private liveCache: { at: number; ids: Set<string> } | undefined;
+
+  /**
+   * Whether a node id is alive (in the registry). Read at most once a second from Redis: it answers
+   * per-request questions (which node holds an emulation session) without a Redis call each time.
+   */
+  async isLive(id: string): Promise<boolean> {
+    if (!this.registry) return id === this.nodeId;
+    if (!this.liveCache || Date.now() - this.liveCache.at > 1000) {
+      this.liveCache = { at: Date.now(), ids: new Set((await this.registry.list()).map((n) => n.id)) };
+    }
+    return this.liveCache.ids.has(id);
+  }
+
   /** The channel node for a key: the same key lands on the same node while membership holds. */
   pick(key: string): NodeInfo {
     const id = this.ring.get(key);

@@ -51,15 +51,19 @@ export async function connect(c: Conn, body: Record<string, unknown>, id: number
   const subs: Record<string, SubscribeResult> = {};
   const prepared: Prepared[] = [];
   if (data.auto_subscribe === true) {
+    // The user's channels, plus any other channel named in `subs` that the user may read (an open
+    // channel a dashboard follows); each recovers from the position sent for it.
     const wanted = isObject(req.subs) ? (req.subs as Record<string, Record<string, unknown>>) : {};
-    for (const ch of await core.store.channels.listForUser(c.app, c.user)) {
-      const w = isObject(wanted[ch.name]) ? wanted[ch.name]! : {};
+    const names = new Set((await core.store.channels.listForUser(c.app, c.user)).map((ch) => ch.name));
+    const extra = Object.keys(wanted).filter((n) => !names.has(n)).slice(0, core.config.maxChannelsPerConnection);
+    for (const name of [...names, ...extra]) {
+      const w = isObject(wanted[name]) ? wanted[name]! : {};
       try {
-        const p = await prepareSubscribe(c, ch.name, { recover: w.recover === true, offset: num(w.offset), epoch: typeof w.epoch === 'string' ? w.epoch : undefined, join_leave: true }, true);
-        subs[ch.name] = p.result;
+        const p = await prepareSubscribe(c, name, { recover: w.recover === true, offset: num(w.offset), epoch: typeof w.epoch === 'string' ? w.epoch : undefined, join_leave: true }, true);
+        subs[name] = p.result;
         prepared.push(p);
       } catch (err) {
-        core.log.warn({ err, channel: ch.name }, 'auto-subscribe failed');
+        if (names.has(name)) core.log.warn({ err, channel: name }, 'auto-subscribe failed');
       }
     }
   }
@@ -82,7 +86,8 @@ export async function connect(c: Conn, body: Record<string, unknown>, id: number
   };
   if (c.transport.emulation) result.session = c.emulationSession;
   if (data.auto_subscribe === true) result.subs = subs;
-  c.push(OutFrame.reply(reply(id, 'connect', result)));
+  // Unidirectional clients get the result as a `connect` push (they sent no command to reply to).
+  c.push(OutFrame.reply(c.transport.bidirectional ? reply(id, 'connect', result) : { push: { connect: result } }));
   for (const p of prepared) p.finish();
   core.hooks.after('afterConnect', actor);
   return REPLIED;

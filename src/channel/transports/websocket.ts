@@ -14,6 +14,7 @@ import type { Encoding, Transport } from '../transport.ts';
 export class WebSocketTransport implements Transport {
   readonly name = 'websocket' as const;
   readonly emulation = false;
+  readonly bidirectional = true;
   private readonly kind: WireKind;
 
   constructor(
