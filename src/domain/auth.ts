@@ -1,4 +1,5 @@
 import type { Core } from './context.ts';
+import type { SessionRecord } from '../store/store.ts';
 import { Errors } from '../errors.ts';
 import { verifyPassword, burnPasswordTime } from '../auth/passwords.ts';
 import { mintToken, newRefreshToken, randomId, sha256 } from '../auth/tokens.ts';
@@ -53,6 +54,19 @@ export async function logout(core: Core, app: string, user: string, session: str
   if (!s || s.userId !== user) throw Errors.unauthorized.with('no such session');
   await core.store.sessions.revoke(app, session, Date.now());
   await core.broker.publish(userTopic(app, user), encodeEvent('o', 0, session));
+}
+
+/**
+ * The device session behind an access token (`sid`) must still be live: not logged out, not expired,
+ * and the same user and device the token names. Checked on every user-bearer HTTP request (and by the
+ * channel server on connect/refresh), so a logout takes effect at once instead of at the token's `exp`.
+ */
+export async function requireLiveSession(core: Core, app: string, session: string, user: string, device: string): Promise<SessionRecord> {
+  const s = await core.store.sessions.get(app, session);
+  if (!s || s.revokedAt !== null || s.expiresAt <= Date.now() || s.userId !== user || s.deviceId !== device) {
+    throw Errors.unauthorized.with('device session ended (logged out, revoked or expired); log in again');
+  }
+  return s;
 }
 
 async function accessToken(core: Core, app: string, user: string, device: string, session: string): Promise<string> {

@@ -5,6 +5,7 @@ import type { AppRecord } from '../store/store.ts';
 import type { Actor } from '../hooks.ts';
 import { Errors, XPushError } from '../errors.ts';
 import { verifyToken } from '../auth/tokens.ts';
+import { requireLiveSession } from '../domain/auth.ts';
 
 export function safeEqual(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -44,7 +45,10 @@ export async function requireApiKey(core: Core, req: FastifyRequest, appId: stri
   return app;
 }
 
-/** A logged-in user's access token, which must belong to this app. */
+/**
+ * A logged-in user's access token, which must belong to this app. A token from a login (`sid`) also
+ * needs its device session live (logout works at once); a backend-minted token has no session.
+ */
 export async function requireUser(core: Core, req: FastifyRequest, appId: string): Promise<Actor & { session?: string }> {
   const t = bearer(req);
   if (!t) throw Errors.unauthorized.with('Authorization: Bearer <accessToken> required');
@@ -52,5 +56,6 @@ export async function requireUser(core: Core, req: FastifyRequest, appId: string
     throw err instanceof XPushError ? err : Errors.unauthorized;
   });
   if (v.app !== appId) throw Errors.unauthorized.with('token belongs to another app');
+  if (v.session !== undefined) await requireLiveSession(core, v.app, v.session, v.user, v.device);
   return { app: v.app, user: v.user, device: v.device, client: '', session: v.session };
 }
