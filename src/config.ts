@@ -32,6 +32,13 @@ export interface Config {
   accessTokenTtlSec: number;
   /** Lifetime of refresh tokens (a device stays logged in this long unused), seconds. Default 30 days. */
   refreshTokenTtlSec: number;
+  /**
+   * A refresh token already rotated away and presented again revokes its whole session (reuse
+   * detection), except within this long after its rotation: then it is the benign race of two
+   * refreshes sent at once (tabs sharing storage), answered 409 without revoking. 0 = every reuse
+   * revokes. Longer tolerates slower racing clients, shorter gives a thief less cover. Default 2000.
+   */
+  refreshReuseGraceMs: number;
   /** Server ping interval; clients answer within pongTimeoutMs. Lower detects dead peers sooner, costs frames. Default 25000. */
   pingIntervalMs: number;
   /** How long to wait for a pong before closing with 3012. Default 8000. */
@@ -87,6 +94,7 @@ export const defaultConfig: Config = {
   broker: { kind: 'memory' },
   accessTokenTtlSec: 900,
   refreshTokenTtlSec: 30 * 24 * 3600,
+  refreshReuseGraceMs: 2000,
   pingIntervalMs: 25_000,
   pongTimeoutMs: 8_000,
   connectTimeoutMs: 10_000,
@@ -137,6 +145,7 @@ export function resolveConfig(input: ConfigInput = {}): Config {
     throw new TypeError(`config.role=${c.role} needs a shared store (postgres): a SQLite file cannot be shared by several processes safely`);
   }
   if (!Number.isFinite(c.tokenExpiryGraceMs) || c.tokenExpiryGraceMs < 0) throw new TypeError('config.tokenExpiryGraceMs must be >= 0');
+  if (!Number.isFinite(c.refreshReuseGraceMs) || c.refreshReuseGraceMs < 0) throw new TypeError('config.refreshReuseGraceMs must be >= 0');
   if (!Array.isArray(c.corsOrigins)) throw new TypeError('config.corsOrigins must be an array of origins (or ["*"])');
   if (c.maxMessageBytes > c.maxFrameBytes) throw new TypeError('config.maxMessageBytes cannot exceed config.maxFrameBytes');
   if (c.pongTimeoutMs >= c.pingIntervalMs) throw new TypeError('config.pongTimeoutMs must be shorter than config.pingIntervalMs');

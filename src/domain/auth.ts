@@ -34,25 +34,50 @@ export async function login(core: Core, app: string, user: string, password: str
   return { accessToken: access, refreshToken: refresh.token, expiresIn: core.config.accessTokenTtlSec, user, device, session };
 }
 
-/** Rotates the refresh token: the presented one stops working, even if two requests race. */
+/**
+ * Rotates the refresh token: the presented one is spent. Presenting a spent token again is reuse —
+ * one of two holders is not the legitimate one — and revokes the whole session (its sockets close,
+ * everyone must log in again). Within `refreshReuseGraceMs` of the rotation it is taken for two
+ * refreshes sent at once by one client: 409, nothing revoked. docs/security.md "Tokens".
+ */
 export async function refresh(core: Core, app: string, refreshToken: string): Promise<LoginResult> {
   const hash = sha256(refreshToken);
   const s = await core.store.sessions.findByRefreshHash(app, hash);
   const now = Date.now();
-  if (!s || s.revokedAt !== null || s.expiresAt <= now) throw Errors.unauthorized.with('refresh token is invalid, expired or revoked; log in again');
+  if (!s) return reused(core, app, hash, now);
+  if (s.revokedAt !== null || s.expiresAt <= now) throw Errors.unauthorized.with('refresh token is invalid, expired or revoked; log in again');
   const next = newRefreshToken();
   if (!(await core.store.sessions.rotate(app, s.id, hash, next.hash, now, now + core.config.refreshTokenTtlSec * 1000))) {
-    throw Errors.unauthorized.with('refresh token was already used; log in again');
+    // Another request rotated this very token between our read and our swap.
+    return reused(core, app, hash, now);
   }
   const access = await accessToken(core, app, s.userId, s.deviceId, s.id);
   return { accessToken: access, refreshToken: next.token, expiresIn: core.config.accessTokenTtlSec, user: s.userId, device: s.deviceId, session: s.id };
+}
+
+/** A refresh hash that is not the current one of a live session: unknown, a benign race, or reuse. */
+async function reused(core: Core, app: string, hash: string, now: number): Promise<never> {
+  const spent = await core.store.sessions.findRotated(app, hash);
+  if (!spent) throw Errors.unauthorized.with('refresh token is invalid, expired or revoked; log in again');
+  if (now - spent.rotatedAt < core.config.refreshReuseGraceMs) {
+    throw Errors.conflict.with('refresh token was just rotated by a concurrent request; use the refresh token that request returned');
+  }
+  const s = await core.store.sessions.get(app, spent.sessionId);
+  if (s) await endSession(core, app, s.userId, s.id, now);
+  core.log.warn({ app, session: spent.sessionId }, 'refresh token reuse: session revoked');
+  throw Errors.unauthorized.with('refresh token was already used: the session is revoked for safety; log in again');
 }
 
 /** Ends one device's session: refresh stops working and its live sockets close (3503 "logged out"). */
 export async function logout(core: Core, app: string, user: string, session: string): Promise<void> {
   const s = await core.store.sessions.get(app, session);
   if (!s || s.userId !== user) throw Errors.unauthorized.with('no such session');
-  await core.store.sessions.revoke(app, session, Date.now());
+  await endSession(core, app, user, session, Date.now());
+}
+
+/** Revokes a session and tells every channel node to close its sockets (broker event 'o'). */
+async function endSession(core: Core, app: string, user: string, session: string, at: number): Promise<void> {
+  await core.store.sessions.revoke(app, session, at);
   await core.broker.publish(userTopic(app, user), encodeEvent('o', 0, session));
 }
 

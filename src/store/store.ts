@@ -126,8 +126,16 @@ export interface SessionStore {
   create(s: SessionRecord): Promise<void>;
   get(appId: string, sessionId: string): Promise<SessionRecord | undefined>;
   findByRefreshHash(appId: string, refreshHash: string): Promise<SessionRecord | undefined>;
-  /** Atomically swaps the refresh hash only if it still equals `oldHash` (a reused old token loses). */
+  /**
+   * Atomically swaps the refresh hash only if it still equals `oldHash` (a reused old token loses).
+   * On success, in the same transaction, `oldHash` is remembered as spent at `refreshedAt` (see
+   * findRotated), and the session's spent hashes older than one refresh lifetime
+   * (`expiresAt - refreshedAt`) before `refreshedAt` are forgotten: those tokens would have expired.
+   */
   rotate(appId: string, sessionId: string, oldHash: string, newHash: string, refreshedAt: number, expiresAt: number): Promise<boolean>;
+  /** A refresh hash spent by an earlier rotation of a session that is not revoked: which session, and when. */
+  findRotated(appId: string, refreshHash: string): Promise<{ sessionId: string; rotatedAt: number } | undefined>;
+  /** Marks the session revoked (the first time is kept) and forgets its spent refresh hashes. */
   revoke(appId: string, sessionId: string, at: number): Promise<boolean>;
   /** Live (not revoked, not expired at `now`) sessions of a user: their devices. */
   listForUser(appId: string, userId: string, now: number): Promise<SessionRecord[]>;

@@ -232,6 +232,35 @@ function sessions(open: Open): void {
       assert.equal(await s.sessions.rotate('a1', 'nope', 'h2', 'h3', 3000, 30_000), false);
     });
 
+    test('rotate remembers the spent hash (findRotated) for one refresh lifetime; revoke and app delete forget it', async (t) => {
+      const s = await fresh(t, open);
+      await s.sessions.create(session('a1', 's1'));
+      await s.sessions.create(session('a2', 's1'));
+      assert.equal(await s.sessions.findRotated('a1', 'hash-s1'), undefined, 'the current hash is not a rotated one');
+      // Lifetime 10 s (expiresAt - refreshedAt).
+      assert.equal(await s.sessions.rotate('a1', 's1', 'hash-s1', 'h2', 2000, 12_000), true);
+      assert.deepEqual(await s.sessions.findRotated('a1', 'hash-s1'), { sessionId: 's1', rotatedAt: 2000 });
+      assert.equal(await s.sessions.findRotated('a2', 'hash-s1'), undefined, 'scoped by app');
+      assert.equal(await s.sessions.findRotated('a1', 'h2'), undefined);
+      // A lost compare-and-swap records nothing.
+      assert.equal(await s.sessions.rotate('a1', 's1', 'nope', 'h9', 3000, 13_000), false);
+      assert.equal(await s.sessions.findRotated('a1', 'nope'), undefined);
+      assert.equal(await s.sessions.rotate('a1', 's1', 'h2', 'h3', 5000, 15_000), true);
+      assert.deepEqual(await s.sessions.findRotated('a1', 'h2'), { sessionId: 's1', rotatedAt: 5000 });
+      assert.deepEqual(await s.sessions.findRotated('a1', 'hash-s1'), { sessionId: 's1', rotatedAt: 2000 });
+      // A rotation more than one lifetime after hash-s1 was spent forgets it (it would have expired by then).
+      assert.equal(await s.sessions.rotate('a1', 's1', 'h3', 'h4', 12_001, 22_001), true);
+      assert.equal(await s.sessions.findRotated('a1', 'hash-s1'), undefined);
+      assert.deepEqual(await s.sessions.findRotated('a1', 'h2'), { sessionId: 's1', rotatedAt: 5000 });
+      // Revoking the session forgets all of its spent hashes; the other app's session is untouched.
+      assert.equal(await s.sessions.rotate('a2', 's1', 'hash-s1', 'x2', 2000, 12_000), true);
+      assert.equal(await s.sessions.revoke('a1', 's1', 13_000), true);
+      assert.equal(await s.sessions.findRotated('a1', 'h2'), undefined);
+      assert.deepEqual(await s.sessions.findRotated('a2', 'hash-s1'), { sessionId: 's1', rotatedAt: 2000 });
+      assert.equal(await s.apps.delete('a2'), true);
+      assert.equal(await s.sessions.findRotated('a2', 'hash-s1'), undefined);
+    });
+
     test('concurrent rotations with the same old hash: exactly one wins', async (t) => {
       const s = await fresh(t, open);
       await s.sessions.create(session('a1', 's1'));

@@ -3,7 +3,7 @@ import type { AppRecord, AppStore } from '../store.ts';
 import { conflictAware, tx } from './db.ts';
 
 /** Tables holding rows owned by an app; deleting an app clears each of them. */
-const OWNED = ['users', 'sessions', 'channel_members', 'messages', 'read_positions', 'user_groups', 'channels'];
+const OWNED = ['users', 'sessions', 'refresh_rotations', 'channel_members', 'messages', 'read_positions', 'user_groups', 'channels'];
 
 interface AppRow { id: string; name: string; key: string; secret: string; created_at: number }
 

@@ -184,6 +184,22 @@ END
 $fn$;
 `,
   },
+  {
+    // Refresh-token reuse detection: every refresh hash a rotation spent, until one refresh lifetime
+    // later (SessionStore.rotate). Presenting one of these again revokes its session.
+    version: 4,
+    name: 'spent refresh tokens',
+    sql: `
+CREATE TABLE refresh_rotations (
+  app_id       text COLLATE "C" NOT NULL,
+  refresh_hash text COLLATE "C" NOT NULL,
+  session_id   text COLLATE "C" NOT NULL,
+  rotated_at   bigint NOT NULL,
+  PRIMARY KEY (app_id, refresh_hash)
+);
+CREATE INDEX refresh_rotations_session ON refresh_rotations (app_id, session_id, rotated_at);
+`,
+  },
 ];
 
 /**

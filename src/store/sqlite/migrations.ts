@@ -114,6 +114,22 @@ DROP INDEX messages_id;
 CREATE UNIQUE INDEX messages_dedupe ON messages (app_id, channel, id) WHERE dedupe;
 `,
   },
+  {
+    // Refresh-token reuse detection: every refresh hash a rotation spent, until one refresh lifetime
+    // later (SessionStore.rotate). Presenting one of these again revokes its session.
+    version: 3,
+    name: 'spent refresh tokens',
+    sql: `
+CREATE TABLE refresh_rotations (
+  app_id       TEXT NOT NULL,
+  refresh_hash TEXT NOT NULL,
+  session_id   TEXT NOT NULL,
+  rotated_at   INTEGER NOT NULL,
+  PRIMARY KEY (app_id, refresh_hash)
+) WITHOUT ROWID;
+CREATE INDEX refresh_rotations_session ON refresh_rotations (app_id, session_id, rotated_at);
+`,
+  },
 ];
 
 /**
