@@ -12,6 +12,8 @@ import type { Broker, BrokerHandler } from './broker/broker.ts';
 import { MemoryBroker } from './broker/broker-memory.ts';
 import type { PresenceManager } from './presence/presence.ts';
 import { MemoryPresence } from './presence/presence-memory.ts';
+import type { RateLimiter } from './limits/limiter.ts';
+import { MemoryRateLimiter } from './limits/limiter-memory.ts';
 import { AppCache } from './auth/app-cache.ts';
 import { ChannelCache } from './domain/channel-cache.ts';
 import { Publisher } from './domain/publisher.ts';
@@ -68,11 +70,11 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
   const log = createLogger(config.logLevel);
   const nodeId = config.nodeId ?? 'node-' + randomBytes(4).toString('hex');
   const store: Store = await openStore(config.store, config.dataDir);
-  const { broker, presence } = await openBackends(config);
+  const { broker, presence, limiter } = await openBackends(config);
   const hooks = new Hooks(log);
   for (const [name, fn] of Object.entries(config.hooks ?? {})) hooks.add(name as HookName, fn as HookFn<HookName>);
   const publisher = new Publisher(store, broker, log, config.maxStoreBatch);
-  const core: Core = { config, log, store, broker, presence, hooks, apps: new AppCache(store), channels: new ChannelCache(store), publisher, nodeId };
+  const core: Core = { config, log, store, broker, presence, hooks, apps: new AppCache(store), channels: new ChannelCache(store), publisher, limiter, nodeId };
   const hub = new Hub(broker, store, log, config.maxMessagesPerFrame, config.nodeTtlMs);
   const commands = new Map<string, CommandHandler>();
   const runsChannel = config.role !== 'session';
@@ -87,7 +89,7 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
   };
   await broker.start(handler);
 
-  const http = await createHttp(log, config.maxFrameBytes * 2, config.corsOrigins);
+  const http = await createHttp(log, config.maxFrameBytes * 2, config.corsOrigins, config.trustProxy);
   const adminToken = config.adminToken ?? readOrCreateAdminToken(config.dataDir);
   const connections = (app?: string): ConnectionView[] => hub.all()
     .filter((c) => !app || c.app === app)
@@ -163,6 +165,7 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
         if (started) await http.close();
         await broker.close();
         await presence.close();
+        await limiter.close();
         await store.close();
       })();
       return closing;
@@ -171,12 +174,13 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
   return server;
 }
 
-async function openBackends(config: Config): Promise<{ broker: Broker; presence: PresenceManager }> {
-  if (config.broker.kind === 'memory') return { broker: new MemoryBroker(), presence: new MemoryPresence() };
+async function openBackends(config: Config): Promise<{ broker: Broker; presence: PresenceManager; limiter: RateLimiter }> {
+  if (config.broker.kind === 'memory') return { broker: new MemoryBroker(), presence: new MemoryPresence(), limiter: new MemoryRateLimiter() };
   const { RedisBroker } = await import('./broker/broker-redis.ts');
   const { RedisPresence } = await import('./presence/presence-redis.ts');
-  const prefix = config.broker.prefix ?? 'xpush:';
-  return { broker: new RedisBroker(config.broker.url, prefix), presence: new RedisPresence(config.broker.url, prefix, config.presenceTtlMs) };
+  const { RedisRateLimiter } = await import('./limits/limiter-redis.ts');
+  const { url, prefix = 'xpush:' } = config.broker;
+  return { broker: new RedisBroker(url, prefix), presence: new RedisPresence(url, prefix, config.presenceTtlMs), limiter: new RedisRateLimiter(url, prefix) };
 }
 
 /** The admin credential survives restarts: generated once into the data dir (mode 0600). */

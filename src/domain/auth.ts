@@ -4,6 +4,7 @@ import { Errors } from '../errors.ts';
 import { verifyPassword, burnPasswordTime } from '../auth/passwords.ts';
 import { mintToken, newRefreshToken, randomId, sha256 } from '../auth/tokens.ts';
 import { encodeEvent, userTopic } from '../broker/topics.ts';
+import { loginGate } from './login-throttle.ts';
 
 export interface LoginResult {
   accessToken: string;
@@ -14,14 +15,19 @@ export interface LoginResult {
   session: string;
 }
 
-/** Password login from one device: a new device session (the user may hold many at once). */
-export async function login(core: Core, app: string, user: string, password: string, device: string, pushToken?: string): Promise<LoginResult> {
+/**
+ * Password login from one device: a new device session (the user may hold many at once). Throttled
+ * per (user, client IP) and per IP before any password work (login-throttle.ts).
+ */
+export async function login(core: Core, app: string, user: string, password: string, device: string, pushToken?: string, ip = 'unknown'): Promise<LoginResult> {
+  const gate = await loginGate(core, app, user, ip);
   const u = await core.store.users.get(app, user);
   if (!u) {
     await burnPasswordTime(password);
     throw Errors.unauthorized.with('wrong user or password');
   }
   if (!(await verifyPassword(u.passwordHash, password))) throw Errors.unauthorized.with('wrong user or password');
+  await gate.succeeded();
   const now = Date.now();
   const refresh = newRefreshToken();
   const session = randomId();

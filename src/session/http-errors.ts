@@ -32,7 +32,10 @@ function body(status: number, message: string): { error: { code: number; message
 
 /** fastify's error handler: XPushErrors as they are, validation naming the field, the rest by status. */
 export function errorHandler(err: FastifyError | XPushError, req: FastifyRequest, reply: FastifyReply): FastifyReply {
-  if (err instanceof XPushError) return reply.status(err.status).send({ error: err.toJSON() });
+  if (err instanceof XPushError) {
+    if (err.retryAfterMs !== undefined) void reply.header('retry-after', String(Math.max(1, Math.ceil(err.retryAfterMs / 1000))));
+    return reply.status(err.status).send({ error: err.toJSON() });
+  }
   const fe = err as FastifyError;
   if (fe.validation) {
     const v = fe.validation[0];

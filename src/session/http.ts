@@ -12,11 +12,12 @@ import { tooDeep, MAX_JSON_DEPTH } from '../protocol/json-depth.ts';
  * refused, not silently dropped), errors as `{error: {code, message}}` with the right status
  * (http-errors.ts), and the OpenAPI document at /openapi.json.
  */
-export async function createHttp(log: Logger, maxBodyBytes: number, corsOrigins: string[]): Promise<FastifyInstance> {
+export async function createHttp(log: Logger, maxBodyBytes: number, corsOrigins: string[], trustProxy: boolean | string = false): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: log as unknown as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: maxBodyBytes,
+    trustProxy,
     // Channel names are up to 255 characters; fastify's default limit of 100 (checked on the decoded
     // segment) made longer names unreachable. Names a little too long still get the schema's 400
     // naming the field; only absurd segments get the router's 414.

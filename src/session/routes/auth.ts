@@ -23,7 +23,7 @@ export function authRoutes(http: FastifyInstance, core: Core, onlineDevices: (ap
     const { app } = req.params as { app: string };
     await requireAppKey(core, req, app);
     const b = req.body as { user: string; password: string; device: string; pushToken?: string };
-    return login(core, app, b.user, b.password, b.device, b.pushToken);
+    return login(core, app, b.user, b.password, b.device, b.pushToken, req.ip);
   });
   http.post('/v1/apps/:app/auth/refresh', { schema: { ...client, body: Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 256 }) }, strict) } }, async (req) => {
     const { app } = req.params as { app: string };
