@@ -22,7 +22,9 @@ export interface LoginResult {
 export async function login(core: Core, app: string, user: string, password: string, device: string, pushToken?: string, ip = 'unknown'): Promise<LoginResult> {
   const gate = await loginGate(core, app, user, ip);
   const u = await core.store.users.get(app, user);
-  if (!u) {
+  // An unknown user and a user without a password (created by the app's backend) cost the same
+  // argon2 work as a wrong password: the answer's timing must not tell which it was.
+  if (!u || u.passwordHash === null) {
     await burnPasswordTime(password);
     throw Errors.unauthorized.with('wrong user or password');
   }

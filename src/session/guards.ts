@@ -23,26 +23,30 @@ export function requireAdmin(req: FastifyRequest, adminToken: string): void {
   if (!t || !safeEqual(t, adminToken)) throw Errors.unauthorized.with('admin token required (Authorization: Bearer <adminToken>)');
 }
 
-async function loadApp(core: Core, appId: string): Promise<AppRecord> {
+/**
+ * The app named in the path, if `given` is its credential (`pick` says which: key or secret). An
+ * unknown app answers exactly like a wrong credential, after the same constant-time comparison, so
+ * the API does not tell which app ids exist.
+ */
+async function appWithCredential(core: Core, appId: string, given: unknown, pick: (a: AppRecord) => string, refusal: string): Promise<AppRecord> {
   const app = await core.apps.get(appId);
-  if (!app) throw Errors.notFound.with(`app "${appId}" does not exist`);
+  const expected = app ? pick(app) : UNKNOWN_APP_CREDENTIAL;
+  const ok = typeof given === 'string' && safeEqual(given, expected);
+  if (!app || !ok) throw Errors.unauthorized.with(refusal);
   return app;
 }
 
+/** Compared against when the app does not exist (nobody can present it: it is never a real key). */
+const UNKNOWN_APP_CREDENTIAL = 'no-such-app-' + 'x'.repeat(40);
+
 /** Client endpoints (register/login/refresh): the app's public key. */
-export async function requireAppKey(core: Core, req: FastifyRequest, appId: string): Promise<AppRecord> {
-  const app = await loadApp(core, appId);
-  const key = req.headers['x-app-key'];
-  if (typeof key !== 'string' || !safeEqual(key, app.key)) throw Errors.unauthorized.with('X-App-Key header is missing or wrong for this app');
-  return app;
+export function requireAppKey(core: Core, req: FastifyRequest, appId: string): Promise<AppRecord> {
+  return appWithCredential(core, appId, req.headers['x-app-key'], (a) => a.key, 'X-App-Key header is missing or wrong for this app');
 }
 
 /** Server API: the app secret. */
-export async function requireApiKey(core: Core, req: FastifyRequest, appId: string): Promise<AppRecord> {
-  const app = await loadApp(core, appId);
-  const key = req.headers['x-api-key'];
-  if (typeof key !== 'string' || !safeEqual(key, app.secret)) throw Errors.unauthorized.with('X-API-Key header is missing or wrong for this app');
-  return app;
+export function requireApiKey(core: Core, req: FastifyRequest, appId: string): Promise<AppRecord> {
+  return appWithCredential(core, appId, req.headers['x-api-key'], (a) => a.secret, 'X-API-Key header is missing or wrong for this app');
 }
 
 /**
