@@ -1,3 +1,5 @@
+import type { AppSettings } from '../protocol/app-settings.ts';
+
 /**
  * The durable store: every app, user, device session, channel, message, read position and group.
  * Two implementations satisfy it: SQLite (embedded default, `store/sqlite/`) and PostgreSQL
@@ -19,6 +21,11 @@ export interface AppRecord {
   key: string;
   /** Secret: signs connection tokens and authenticates the app's backend (`X-API-Key`). Never sent to clients. */
   secret: string;
+  /**
+   * Per-app settings (protocol/app-settings.ts), stored as JSON. Fields missing from the stored JSON
+   * (written before they existed) read as their defaults.
+   */
+  settings: AppSettings;
   createdAt: number;
 }
 
@@ -27,7 +34,10 @@ export interface UserRecord {
   userId: string;
   /** argon2id PHC string; never leaves the session server. */
   passwordHash: string | null;
+  /** Public profile: any user of the app may read it and search by its top-level fields. */
   profile: Record<string, unknown>;
+  /** Private profile: only the user themself and the app's backend see it; other users cannot search by it. */
+  privateProfile: Record<string, unknown>;
   createdAt: number;
 }
 
@@ -105,6 +115,8 @@ export interface AppStore {
   create(app: AppRecord): Promise<void>;
   get(appId: string): Promise<AppRecord | undefined>;
   list(): Promise<AppRecord[]>;
+  /** Replaces the app's settings. */
+  updateSettings(appId: string, settings: AppSettings): Promise<boolean>;
   /** Deletes the app and everything it owns. */
   delete(appId: string): Promise<boolean>;
 }
@@ -112,14 +124,26 @@ export interface AppStore {
 export interface UserStore {
   create(user: UserRecord): Promise<void>;
   get(appId: string, userId: string): Promise<UserRecord | undefined>;
-  updateProfile(appId: string, userId: string, profile: Record<string, unknown>): Promise<boolean>;
+  /** Replaces the public and/or the private profile (each one given); false if the user does not exist. */
+  updateProfile(appId: string, userId: string, p: { profile?: Record<string, unknown>; privateProfile?: Record<string, unknown> }): Promise<boolean>;
   /**
    * Users ordered by userId. `prefix` filters by userId prefix; `field`+`value` filters by an exact
-   * top-level profile field (compared as text). `cursor` is the `next` of the previous page.
+   * top-level field of the public profile (of the private one with `private: true`), compared as text.
+   * `cursor` is the `next` of the previous page.
    */
-  search(appId: string, q: { prefix?: string; field?: string; value?: string; limit: number; cursor?: string }): Promise<Page<UserRecord>>;
+  search(appId: string, q: UserQuery): Promise<Page<UserRecord>>;
   /** Which of these user ids exist in the app (for validating member lists). */
   existing(appId: string, userIds: string[]): Promise<string[]>;
+}
+
+export interface UserQuery {
+  prefix?: string;
+  field?: string;
+  value?: string;
+  /** `field` names a private profile field (the app backend's search; never a client's). */
+  private?: boolean;
+  limit: number;
+  cursor?: string;
 }
 
 export interface SessionStore {

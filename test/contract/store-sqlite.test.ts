@@ -86,4 +86,21 @@ describe('SqliteStore on one file over time', () => {
       await s.close();
     }
   });
+
+  test('apps and users stored before migration 4 read default settings and an empty private profile', async () => {
+    const file = newFile();
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const db = new Database(file);
+    migrate(db, migrations.filter((m) => m.version < 4));
+    db.prepare(`INSERT INTO apps (id, name, key, secret, created_at) VALUES ('a1', 'old', 'k1', 's1', 1)`).run();
+    db.prepare(`INSERT INTO users (app_id, user_id, password_hash, profile, created_at) VALUES ('a1', 'u1', NULL, '{"n":1}', 2)`).run();
+    db.close();
+    const s = await open(file);
+    try {
+      assert.deepEqual((await s.apps.get('a1'))?.settings, { userListing: false });
+      assert.deepEqual(await s.users.get('a1', 'u1'), { appId: 'a1', userId: 'u1', passwordHash: null, profile: { n: 1 }, privateProfile: {}, createdAt: 2 });
+    } finally {
+      await s.close();
+    }
+  });
 });

@@ -29,7 +29,7 @@ test('register: 201 with the profile, duplicate → 409, bad ids and short passw
   const app = await ts.createApp();
   const ok = await register(ts, app, { user: 'alice.b@x:1-_', password: PASSWORD, profile: { name: 'Alice', age: 30 } });
   assert.equal(ok.status, 201, JSON.stringify(ok.body));
-  assert.deepEqual(ok.body, { user: 'alice.b@x:1-_', profile: { name: 'Alice', age: 30 } });
+  assert.deepEqual(ok.body, { user: 'alice.b@x:1-_', profile: { name: 'Alice', age: 30 }, privateProfile: {} });
 
   const dup = await register(ts, app, { user: 'alice.b@x:1-_', password: 'another-password' });
   assert.equal(dup.status, 409);

@@ -130,6 +130,16 @@ CREATE TABLE refresh_rotations (
 CREATE INDEX refresh_rotations_session ON refresh_rotations (app_id, session_id, rotated_at);
 `,
   },
+  {
+    // Per-app settings (protocol/app-settings.ts: missing fields read as defaults, so '{}' is "all
+    // defaults") and the private half of user profiles.
+    version: 4,
+    name: 'app settings, private profiles',
+    sql: `
+ALTER TABLE apps ADD COLUMN settings TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE users ADD COLUMN private_profile TEXT NOT NULL DEFAULT '{}';
+`,
+  },
 ];
 
 /**
