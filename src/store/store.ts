@@ -77,7 +77,8 @@ export interface MessageRecord {
   offset: number;
   /**
    * Message id: server-made (a random UUID, unique by construction) or the client's id for an
-   * idempotent publish. The store checks uniqueness only among idempotent messages of a channel.
+   * idempotent publish. The store checks uniqueness only among idempotent messages of one sender
+   * (`senderUser`) in a channel: another sender's message may carry the same id.
    */
   id: string;
   event: string;
@@ -91,8 +92,8 @@ export interface MessageRecord {
 /** What the publish path hands to `messages.append`: a message without its offset yet. */
 export interface NewMessage extends Omit<MessageRecord, 'offset'> {
   /**
-   * true when `id` came from the client: a second message with the same id in the channel is not
-   * stored, the first is returned. Absent/false for server-made ids, which skip the uniqueness check.
+   * true when `id` came from the client: a second message with the same id from the same sender in
+   * the channel is not stored, the first is returned. Absent/false for server-made ids, which skip the uniqueness check.
    */
   idempotent?: boolean;
 }
@@ -186,11 +187,11 @@ export interface MessageStore {
   /**
    * Stores a batch in ONE transaction and returns the stored records in input order. Offsets are
    * allocated atomically per channel (topOffset+1, +2, … with no gaps, safe across processes sharing
-   * the store). An `idempotent` message whose `id` already belongs to an idempotent message of its
-   * channel (stored earlier, or earlier in the same batch) is not stored again: that record is
-   * returned instead and takes no offset. Ids of other messages are not checked (they are server-made
-   * UUIDs), so two non-idempotent messages with one id would both be stored. Rejects with `Errors.unknownChannel` for a
-   * missing channel and stores nothing of the batch. In the same transaction it moves each sender's
+   * the store). An `idempotent` message whose `id` already belongs to an idempotent message of the
+   * same channel and `senderUser` (stored earlier, or earlier in the same batch) is not stored again:
+   * that record is returned instead and takes no offset. Ids of other messages are not checked (they
+   * are server-made UUIDs), so two non-idempotent messages with one id would both be stored. Rejects
+   * with `Errors.unknownChannel` for a missing channel and stores nothing of the batch. In the same transaction it moves each sender's
    * read position in that channel up to the new offset (people have read what they wrote; a
    * `senderUser` of '' — the app's backend — moves nothing). Resolves only after the data is durable.
    */

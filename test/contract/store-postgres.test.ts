@@ -146,7 +146,7 @@ describe('PostgresStore on one schema over time', () => {
       await pool.end();
     }
     await s.migrate();
-    const [dup] = await s.messages.append([msg('a1', 'x', { id: 'old', idempotent: true, data: 'retry' })]);
+    const [dup] = await s.messages.append([msg('a1', 'x', { id: 'old', idempotent: true, data: 'retry', senderUser: 'u1' })]);
     assert.deepEqual(dup, {
       appId: 'a1', channel: 'x', offset: 1, id: 'old', event: 'message', data: 'v1',
       senderUser: 'u1', senderDevice: 'd1', senderClient: 'c1', time: 5,

@@ -75,7 +75,7 @@ describe('SqliteStore on one file over time', () => {
     db.close();
     const s = await open(file);
     try {
-      const [dup] = await s.messages.append([msg('a1', 'x', { id: 'old', idempotent: true, data: 'retry' })]);
+      const [dup] = await s.messages.append([msg('a1', 'x', { id: 'old', idempotent: true, data: 'retry', senderUser: 'u1' })]);
       assert.deepEqual(dup, {
         appId: 'a1', channel: 'x', offset: 1, id: 'old', event: 'message', data: 'v1',
         senderUser: 'u1', senderDevice: 'd1', senderClient: 'c1', time: 5,

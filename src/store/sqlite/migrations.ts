@@ -140,6 +140,17 @@ ALTER TABLE apps ADD COLUMN settings TEXT NOT NULL DEFAULT '{}';
 ALTER TABLE users ADD COLUMN private_profile TEXT NOT NULL DEFAULT '{}';
 `,
   },
+  {
+    // Client message ids are unique per (channel, sender), not per channel: otherwise one user could
+    // publish another's next id first and have the victim's message answered with the squatter's.
+    // Rows unique per channel are unique per (channel, sender) too, so the new index always builds.
+    version: 5,
+    name: 'dedupe message ids per sender',
+    sql: `
+DROP INDEX messages_dedupe;
+CREATE UNIQUE INDEX messages_dedupe ON messages (app_id, channel, sender_user, id) WHERE dedupe;
+`,
+  },
 ];
 
 /**
