@@ -30,6 +30,7 @@ import { serverApiRoutes } from './session/routes/server-api.ts';
 import { connectionRoutes, clusterConnections, type ConnectionView } from './session/routes/connections.ts';
 import { clusterRoutes, Cluster } from './cluster/cluster.ts';
 import { startPresenceKeeper } from './channel/presence-keeper.ts';
+import { makePrivateDir, makePrivateFile } from './private-files.ts';
 
 /** A plugin bundles service features: hooks, custom commands and HTTP routes, added with `use`. */
 export interface XPushPlugin {
@@ -183,14 +184,19 @@ async function openBackends(config: Config): Promise<{ broker: Broker; presence:
   return { broker: new RedisBroker(url, prefix), presence: new RedisPresence(url, prefix, config.presenceTtlMs), limiter: new RedisRateLimiter(url, prefix) };
 }
 
-/** The admin credential survives restarts: generated once into the data dir (mode 0600). */
+/** The admin credential survives restarts: generated once into the data dir, owner-only (0600). */
 function readOrCreateAdminToken(dataDir: string): string {
   const file = path.join(dataDir, 'admin-token');
-  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
-  fs.mkdirSync(dataDir, { recursive: true });
+  makePrivateDir(dataDir);
   const token = 'adm_' + randomBytes(24).toString('base64url');
-  fs.writeFileSync(file, token + '\n', { mode: 0o600 });
-  return token;
+  try {
+    // 'wx': of two processes starting on one data dir, one writes and the other reads its token.
+    fs.writeFileSync(file, token + '\n', { flag: 'wx', mode: 0o600 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  makePrivateFile(file); // exact 0600 whatever the umask; tightens a file an older version wrote
+  return fs.readFileSync(file, 'utf8').trim();
 }
 
 function withTimeout(p: Promise<void>, ms: number): Promise<void> {
