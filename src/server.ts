@@ -110,7 +110,7 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
     serverApiRoutes(http, core);
   }
   connectionRoutes(http, core, cluster, connections);
-  clusterRoutes(http, cluster);
+  clusterRoutes(http, cluster, adminToken);
 
   let url = '';
   let wsUrl = '';
