@@ -66,6 +66,17 @@ export function rateLimiterContract(name: string, make: (ns: string) => RateLimi
       assert.deepEqual(blocks, [150, 300, 400, 400]);
     });
 
+    it('a key quiet for maxMs after its block forgets its strikes (backoff starts over)', async (t) => {
+      const l = open(t);
+      const rule: LimitRule = { limit: 1, windowMs: 50, backoff: { baseMs: 100, maxMs: 200 } };
+      await l.hit('k', rule);
+      assert.equal((await l.hit('k', rule)).retryAfterMs, 100);
+      // Block (100) + strike memory (maxMs, 200) with no hit at all.
+      await new Promise((r) => setTimeout(r, 450));
+      assert.equal((await l.hit('k', rule)).allowed, true);
+      assert.equal((await l.hit('k', rule)).retryAfterMs, 100, 'first strike again');
+    });
+
     it('peek counts nothing', async (t) => {
       const l = open(t);
       const rule: LimitRule = { limit: 2, windowMs: 10_000, backoff: { baseMs: 1000, maxMs: 1000 } };

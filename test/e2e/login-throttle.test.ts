@@ -10,6 +10,7 @@ import { startServer, type TestApp, type TestServer } from '../helpers/server.ts
 import { userSession } from '../helpers/clients.ts';
 import { PG_URL, REDIS_URL, requireServices } from '../helpers/services.ts';
 import { waitFor } from './e2e-kit.ts';
+import { RedisProxy } from '../contract/redis-proxy.ts';
 
 const PASSWORD = 'correct-horse-1';
 
@@ -100,6 +101,22 @@ test('a burst of parallel guesses gets exactly the allowed number of password ch
 test('without trustProxy a forged X-Forwarded-For does not give a fresh address', async (t) => {
   const { ts, app } = await setup(t, { userIpFailures: 2, ipFailures: 1000, blockMs: 60_000, maxBlockMs: 60_000 }, { trustProxy: false });
   assert.deepEqual(await statuses(ts, app, [['alice', 'w', '1.1.1.1'], ['alice', 'w', '2.2.2.2'], ['alice', PASSWORD, '3.3.3.3']]), [401, 401, 429]);
+});
+
+test('when the limiter cannot be reached, login fails closed with 503 (temporary), never unthrottled', { timeout: 30_000 }, async (t) => {
+  if (!(await requireServices(t, 'redis'))) return;
+  const proxy = new RedisProxy(REDIS_URL);
+  await proxy.up();
+  t.after(() => proxy.down());
+  const prefix = `xpt${randomBytes(4).toString('hex')}:`;
+  const ts = await startServer(t, { broker: { kind: 'redis', url: proxy.url, prefix } });
+  const app = await ts.createApp();
+  await userSession(ts, app, 'alice', 'phone', PASSWORD);
+  await proxy.down(); // Redis goes away
+  const r = await login(ts, app, 'alice', PASSWORD);
+  assert.equal(r.status, 503, JSON.stringify(r.body));
+  assert.equal(r.body.error.code, 503);
+  assert.equal(r.body.error.temporary, true);
 });
 
 test('with the redis broker the counts are cluster-wide: failures on one node block on another', { timeout: 30_000 }, async (t) => {
