@@ -11,6 +11,20 @@ export type BrokerConfig =
   | { kind: 'memory' }
   | { kind: 'redis'; url: string; /** Prefix of every Redis key and topic. Default `xpush:`. */ prefix?: string };
 
+/** Login throttling (docs/security.md "Login throttling"). Failures are counted per (app, user, client IP) and per IP. */
+export interface LoginThrottleConfig {
+  /** Failed logins one IP may make for one user per window before it is blocked. Default 5. */
+  userIpFailures: number;
+  /** Failed logins one IP may make for all users together per window (password spraying). Higher tolerates shared NATs. Default 50. */
+  ipFailures: number;
+  /** The counting window, ms. Default 15 minutes. */
+  windowMs: number;
+  /** First block, ms; each further block of the same key doubles it. Default 30000. */
+  blockMs: number;
+  /** Longest block, ms: nobody is locked out for longer than this at a time. Default 300000 (5 minutes). */
+  maxBlockMs: number;
+}
+
 export interface Config {
   /** Which roles this process runs. Default `all` (session + channel server in one process). */
   role: Role;
@@ -32,6 +46,21 @@ export interface Config {
   accessTokenTtlSec: number;
   /** Lifetime of refresh tokens (a device stays logged in this long unused), seconds. Default 30 days. */
   refreshTokenTtlSec: number;
+  /**
+   * A refresh token already rotated away and presented again revokes its whole session (reuse
+   * detection), except within this long after its rotation: then it is the benign race of two
+   * refreshes sent at once (tabs sharing storage), answered 409 without revoking. 0 = every reuse
+   * revokes. Longer tolerates slower racing clients, shorter gives a thief less cover. Default 2000.
+   */
+  refreshReuseGraceMs: number;
+  /** Login throttling; `false` turns it off (tests, or a proxy that already throttles). */
+  loginThrottle: LoginThrottleConfig | false;
+  /**
+   * Take the client IP from `X-Forwarded-For` (fastify `trustProxy`): `true` trusts any hop, a string
+   * names the proxies' addresses or CIDRs, comma-separated. Set it behind a load balancer, or every
+   * client shares the balancer's address and login throttling per IP hits them all. Default false.
+   */
+  trustProxy: boolean | string;
   /** Server ping interval; clients answer within pongTimeoutMs. Lower detects dead peers sooner, costs frames. Default 25000. */
   pingIntervalMs: number;
   /** How long to wait for a pong before closing with 3012. Default 8000. */
@@ -109,6 +138,9 @@ export const defaultConfig: Config = {
   broker: { kind: 'memory' },
   accessTokenTtlSec: 900,
   refreshTokenTtlSec: 30 * 24 * 3600,
+  refreshReuseGraceMs: 2000,
+  loginThrottle: { userIpFailures: 5, ipFailures: 50, windowMs: 15 * 60_000, blockMs: 30_000, maxBlockMs: 5 * 60_000 },
+  trustProxy: false,
   pingIntervalMs: 25_000,
   pongTimeoutMs: 8_000,
   connectTimeoutMs: 10_000,
@@ -136,11 +168,12 @@ export const defaultConfig: Config = {
   logLevel: 'info',
 };
 
-export type ConfigInput = Partial<Config>;
+/** What callers pass: any subset; `loginThrottle` may name only the fields it changes. */
+export type ConfigInput = Omit<Partial<Config>, 'loginThrottle'> & { loginThrottle?: Partial<LoginThrottleConfig> | false };
 
 /** Defaults + input, validated. Conflicting or impossible settings throw at once with the field named. */
 export function resolveConfig(input: ConfigInput = {}): Config {
-  const c: Config = { ...defaultConfig, ...stripUndefined(input) };
+  const c = { ...defaultConfig, ...stripUndefined(input) } as Config;
   const positive: (keyof Config)[] = [
     'accessTokenTtlSec', 'refreshTokenTtlSec', 'pingIntervalMs', 'pongTimeoutMs', 'connectTimeoutMs', 'maxFrameBytes',
     'maxMessageBytes', 'maxChannelsPerConnection', 'maxChannelNameLength', 'maxErrorsPerConnection', 'maxWriteBufferBytes',
@@ -163,6 +196,15 @@ export function resolveConfig(input: ConfigInput = {}): Config {
     throw new TypeError(`config.role=${c.role} needs a shared store (postgres): a SQLite file cannot be shared by several processes safely`);
   }
   if (!Number.isFinite(c.tokenExpiryGraceMs) || c.tokenExpiryGraceMs < 0) throw new TypeError('config.tokenExpiryGraceMs must be >= 0');
+  if (!Number.isFinite(c.refreshReuseGraceMs) || c.refreshReuseGraceMs < 0) throw new TypeError('config.refreshReuseGraceMs must be >= 0');
+  if (c.loginThrottle !== false) {
+    const lt: LoginThrottleConfig = { ...(defaultConfig.loginThrottle as LoginThrottleConfig), ...stripUndefined(c.loginThrottle ?? {}) };
+    for (const k of Object.keys(lt) as (keyof LoginThrottleConfig)[]) {
+      if (typeof lt[k] !== 'number' || !Number.isFinite(lt[k]) || lt[k] <= 0) throw new TypeError(`config.loginThrottle.${k} must be a positive number, got ${String(lt[k])}`);
+    }
+    if (lt.maxBlockMs < lt.blockMs) throw new TypeError('config.loginThrottle.maxBlockMs cannot be shorter than blockMs');
+    c.loginThrottle = lt;
+  }
   if (!Array.isArray(c.corsOrigins)) throw new TypeError('config.corsOrigins must be an array of origins (or ["*"])');
   if (!Array.isArray(c.allowedOrigins) || !c.allowedOrigins.every((o) => typeof o === 'string')) throw new TypeError('config.allowedOrigins must be an array of origins (or ["*"])');
   if (c.maxFrameBytes < c.maxMessageBytes + 4096) {

@@ -15,9 +15,17 @@ export class XPushError extends Error {
     this.temporary = opts.temporary ?? false;
     this.status = opts.status ?? 400;
   }
+  /** When to try again, ms (throttling); HTTP answers carry it as `Retry-After` (seconds, rounded up). */
+  retryAfterMs?: number;
   /** Same code and kind, more precise message: `Errors.badRequest.with('channel is required')`. */
   with(message: string): XPushError {
     return new XPushError(this.code, message, { temporary: this.temporary, status: this.status });
+  }
+  /** The same error with a retry delay: `Errors.tooManyRequests.with('...').retryAfter(30_000)`. */
+  retryAfter(ms: number): XPushError {
+    const e = new XPushError(this.code, this.message, { temporary: this.temporary, status: this.status });
+    e.retryAfterMs = ms;
+    return e;
   }
   toJSON(): { code: number; message: string; temporary?: boolean } {
     return this.temporary ? { code: this.code, message: this.message, temporary: true } : { code: this.code, message: this.message };

@@ -24,7 +24,7 @@ export interface HookPayloadByName {
   afterPublish: { app: string; message: MessageRecord };
   beforeChannelCreate: { app: string; actor: Actor | null; channel: string; type: ChannelType; members: string[]; data: unknown };
   afterChannelCreate: { app: string; channel: string; type: ChannelType; members: string[] };
-  beforeRegister: { app: string; user: string; profile: Record<string, unknown> };
+  beforeRegister: { app: string; user: string; profile: Record<string, unknown>; privateProfile: Record<string, unknown> };
   afterLogin: { app: string; user: string; device: string; session: string };
   beforeRpc: Actor & { method: string; data: unknown };
 }

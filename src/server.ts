@@ -12,6 +12,8 @@ import type { Broker, BrokerHandler } from './broker/broker.ts';
 import { MemoryBroker } from './broker/broker-memory.ts';
 import type { PresenceManager } from './presence/presence.ts';
 import { MemoryPresence } from './presence/presence-memory.ts';
+import type { RateLimiter } from './limits/limiter.ts';
+import { MemoryRateLimiter } from './limits/limiter-memory.ts';
 import { AppCache } from './auth/app-cache.ts';
 import { ChannelCache } from './domain/channel-cache.ts';
 import { Publisher } from './domain/publisher.ts';
@@ -31,6 +33,7 @@ import { CONTROL_TOPIC, decodeEvent } from './protocol/events.ts';
 import { EmulationRouter } from './channel/emulation.ts';
 import { streamRoutes } from './channel/http-endpoints.ts';
 import { Disconnects } from './disconnect.ts';
+import { makePrivateDir, makePrivateFile } from './private-files.ts';
 
 /** A plugin bundles service features: hooks, custom commands and HTTP routes, added with `use`. */
 export interface XPushPlugin {
@@ -71,11 +74,11 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
   const log = createLogger(config.logLevel);
   const nodeId = config.nodeId ?? 'node-' + randomBytes(4).toString('hex');
   const store: Store = await openStore(config.store, config.dataDir);
-  const { broker, presence } = await openBackends(config);
+  const { broker, presence, limiter } = await openBackends(config);
   const hooks = new Hooks(log);
   for (const [name, fn] of Object.entries(config.hooks ?? {})) hooks.add(name as HookName, fn as HookFn<HookName>);
   const publisher = new Publisher(store, broker, log, config.maxStoreBatch);
-  const core: Core = { config, log, store, broker, presence, hooks, apps: new AppCache(store), channels: new ChannelCache(store), publisher, nodeId };
+  const core: Core = { config, log, store, broker, presence, hooks, apps: new AppCache(store), channels: new ChannelCache(store), publisher, limiter, nodeId };
   const hub = new Hub(broker, store, log, config.maxMessagesPerFrame, config.nodeTtlMs);
   const commands = new Map<string, CommandHandler>();
   const runsChannel = config.role !== 'session';
@@ -107,7 +110,7 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
   await broker.subscribe(CONTROL_TOPIC);
   await broker.subscribe(router.topic);
 
-  const http = await createHttp(log, config.maxFrameBytes * 2, config.corsOrigins);
+  const http = await createHttp(log, config.maxFrameBytes, config.corsOrigins, config.trustProxy);
   const adminToken = config.adminToken ?? readOrCreateAdminToken(config.dataDir);
   const connections = (app?: string): ConnectionView[] => hub.all()
     .filter((c) => !app || c.app === app)
@@ -125,7 +128,7 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
   connectionRoutes(http, core, cluster, connections);
   // /emulation on every role (it forwards to the stream's node); the streams only on channel servers.
   await streamRoutes(http, { ctx: gateway && config.httpStreaming ? channelCtx : undefined, gateway: config.httpStreaming ? gateway : undefined, router });
-  clusterRoutes(http, cluster);
+  clusterRoutes(http, cluster, adminToken);
 
   let url = '';
   let wsUrl = '';
@@ -189,6 +192,7 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
         log.info('drain: http closed');
         await broker.close();
         await presence.close();
+        await limiter.close();
         await store.close();
       })();
       return closing;
@@ -197,22 +201,28 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
   return server;
 }
 
-async function openBackends(config: Config): Promise<{ broker: Broker; presence: PresenceManager }> {
-  if (config.broker.kind === 'memory') return { broker: new MemoryBroker(), presence: new MemoryPresence() };
+async function openBackends(config: Config): Promise<{ broker: Broker; presence: PresenceManager; limiter: RateLimiter }> {
+  if (config.broker.kind === 'memory') return { broker: new MemoryBroker(), presence: new MemoryPresence(), limiter: new MemoryRateLimiter() };
   const { RedisBroker } = await import('./broker/broker-redis.ts');
   const { RedisPresence } = await import('./presence/presence-redis.ts');
-  const prefix = config.broker.prefix ?? 'xpush:';
-  return { broker: new RedisBroker(config.broker.url, prefix), presence: new RedisPresence(config.broker.url, prefix, config.presenceTtlMs) };
+  const { RedisRateLimiter } = await import('./limits/limiter-redis.ts');
+  const { url, prefix = 'xpush:' } = config.broker;
+  return { broker: new RedisBroker(url, prefix), presence: new RedisPresence(url, prefix, config.presenceTtlMs), limiter: new RedisRateLimiter(url, prefix) };
 }
 
-/** The admin credential survives restarts: generated once into the data dir (mode 0600). */
+/** The admin credential survives restarts: generated once into the data dir, owner-only (0600). */
 function readOrCreateAdminToken(dataDir: string): string {
   const file = path.join(dataDir, 'admin-token');
-  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
-  fs.mkdirSync(dataDir, { recursive: true });
+  makePrivateDir(dataDir);
   const token = 'adm_' + randomBytes(24).toString('base64url');
-  fs.writeFileSync(file, token + '\n', { mode: 0o600 });
-  return token;
+  try {
+    // 'wx': of two processes starting on one data dir, one writes and the other reads its token.
+    fs.writeFileSync(file, token + '\n', { flag: 'wx', mode: 0o600 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  makePrivateFile(file); // exact 0600 whatever the umask; tightens a file an older version wrote
+  return fs.readFileSync(file, 'utf8').trim();
 }
 
 function withTimeout(p: Promise<void>, ms: number): Promise<void> {

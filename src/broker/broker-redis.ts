@@ -1,16 +1,7 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Broker, BrokerHandler } from './broker.ts';
 import { Errors } from '../errors.ts';
-
-/** How long one publish may wait for Redis before it is refused (a hung link must not hold callers). */
-const COMMAND_TIMEOUT_MS = 2000;
-/** How long start() waits for the first connection before carrying on degraded. */
-const CONNECT_TIMEOUT_MS = 3000;
-
-/** Reconnect forever, backing off to 1 s: the broker heals by itself when Redis is back. */
-function retryStrategy(times: number): number {
-  return Math.min(times * 100, 1000);
-}
+import { closeRedis, redisConnection, REDIS_CONNECT_TIMEOUT_MS as CONNECT_TIMEOUT_MS } from './redis-connection.ts';
 
 /**
  * Redis pub/sub broker for a cluster: see Broker for the contract. Two connections, because a
@@ -42,18 +33,9 @@ export class RedisBroker implements Broker {
   private lastError: Error | undefined;
 
   constructor(url: string, private readonly prefix = 'xpush:') {
-    const common = {
-      lazyConnect: true,
-      retryStrategy,
-      connectTimeout: CONNECT_TIMEOUT_MS,
-      commandTimeout: COMMAND_TIMEOUT_MS,
-      enableOfflineQueue: false,
-      // ioredis arms this timer even on an already-dead socket, delaying process exit by its length.
-      disconnectTimeout: 200,
-    };
-    this.pub = new Redis(url, { ...common, maxRetriesPerRequest: 0 });
+    this.pub = redisConnection(url, { lazy: true });
     // We re-subscribe ourselves (on 'ready') so recovery is reported only once it is complete.
-    this.sub = new Redis(url, { ...common, maxRetriesPerRequest: 0, autoResubscribe: false });
+    this.sub = redisConnection(url, { lazy: true, autoResubscribe: false });
     // Errors surface as rejected commands and connection-state changes; keep the last one for messages.
     const onError = (err: Error): void => {
       this.lastError = err;
@@ -123,7 +105,7 @@ export class RedisBroker implements Broker {
     this.closed = true;
     this.handler = undefined;
     this.topics.clear();
-    await Promise.all([quit(this.pub), quit(this.sub)]);
+    await Promise.all([closeRedis(this.pub), closeRedis(this.sub)]);
   }
 
   private deliver(channel: string, message: string): void {
@@ -193,10 +175,4 @@ export class RedisBroker implements Broker {
     if (this.closed) throw new Error('RedisBroker is closed');
     if (!this.handler) throw new Error('RedisBroker.start must be called first');
   }
-}
-
-/** Graceful QUIT when connected, then stop reconnecting in any case. */
-async function quit(r: Redis): Promise<void> {
-  if (r.status === 'ready') await r.quit().catch(() => undefined);
-  r.disconnect();
 }

@@ -58,7 +58,7 @@ const app = program.command('app').description('manage apps (tenants)');
 common(app.command('create <name>').description('create an app: prints its id, public key and secret'))
   .option('--json', 'print JSON')
   .action(async (name: string, opts: CommonOptions & { json?: boolean }) => {
-    const a = await withStore(opts, (core) => createApp(core as Core, name));
+    const a = await withStore(opts, (core) => createApp(core, name));
     process.stdout.write(opts.json ? JSON.stringify(a) + '\n' : `id:     ${a.id}\nname:   ${a.name}\nkey:    ${a.key}\nsecret: ${a.secret}\n`);
   });
 common(app.command('list').description('list apps')).action(async (opts: CommonOptions) => {

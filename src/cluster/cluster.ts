@@ -7,6 +7,7 @@ import { HashRing } from './ring.ts';
 import type { NodeInfo, NodeRegistry } from './registry.ts';
 import { Errors } from '../errors.ts';
 import { AppId } from '../protocol/schemas.ts';
+import { requireAdmin } from '../session/guards.ts';
 
 /**
  * This process's view of the cluster: its own registry record (channel roles), the live channel
@@ -88,7 +89,11 @@ const metricsRegistry = new client.Registry();
 client.collectDefaultMetrics({ register: metricsRegistry });
 let connectionsGauge: client.Gauge | undefined;
 
-export function clusterRoutes(http: FastifyInstance, cluster: Cluster): void {
+/**
+ * Node assignment (`/node/...`, public: the SDK asks it before connecting), the node list (admin
+ * token: it shows every node's URL and load), and Prometheus metrics.
+ */
+export function clusterRoutes(http: FastifyInstance, cluster: Cluster, adminToken: string): void {
   const params = Type.Object({ app: AppId, channel: Type.String({ minLength: 1, maxLength: 255 }) });
   http.get('/node/:app/:channel', { schema: { tags: ['cluster'], params } }, async (req) => {
     const { app, channel } = req.params as { app: string; channel: string };
@@ -100,7 +105,10 @@ export function clusterRoutes(http: FastifyInstance, cluster: Cluster): void {
     const n = cluster.pick(`${app}:u:${user}`);
     return { node: { id: n.id, url: n.url } };
   });
-  http.get('/v1/nodes', { schema: { tags: ['cluster'] } }, async () => ({ nodes: await cluster.list() }));
+  http.get('/v1/nodes', { schema: { tags: ['cluster'], security: [{ admin: [] }] } }, async (req) => {
+    requireAdmin(req, adminToken);
+    return { nodes: await cluster.list() };
+  });
   connectionsGauge ??= new client.Gauge({ name: 'xpush_connections', help: 'Open client connections on this node', registers: [metricsRegistry] });
   const gauge = connectionsGauge;
   http.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {

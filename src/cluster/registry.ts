@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { closeRedis, redisConnection } from '../broker/redis-connection.ts';
 import type { Role } from '../config.ts';
 import { Errors } from '../errors.ts';
 
@@ -66,15 +67,8 @@ export class NodeRegistry {
     this.watchMs = opts.watchMs ?? 500;
     this.onError = opts.onError ?? (() => undefined);
     if (this.heartbeatMs >= this.ttlMs) throw new RangeError('NodeRegistry: heartbeatMs must be shorter than ttlMs');
-    this.redis = new Redis(redisUrl, {
-      maxRetriesPerRequest: 1,
-      commandTimeout: 2000,
-      // ioredis arms this timer even on an already-dead socket, delaying process exit by its length.
-      disconnectTimeout: 200,
-      retryStrategy: (times) => Math.min(times * 100, 1000),
-    });
     // Failures reach callers as rejected commands (and onError for the background loops).
-    this.redis.on('error', () => undefined);
+    this.redis = redisConnection(redisUrl, { offlineQueue: true, maxRetriesPerRequest: 1 });
     this.redis.defineCommand('xpNodeList', { numberOfKeys: 1, lua: LIST });
   }
 
@@ -110,8 +104,7 @@ export class NodeRegistry {
         (err: Error) => this.onError(err),
       );
     }
-    if (this.redis.status === 'ready') await this.redis.quit().catch(() => undefined);
-    this.redis.disconnect();
+    await closeRedis(this.redis);
   }
 
   /** Live nodes, sorted by id. */

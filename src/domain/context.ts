@@ -7,6 +7,7 @@ import type { Hooks } from '../hooks.ts';
 import type { AppCache } from '../auth/app-cache.ts';
 import type { Publisher } from './publisher.ts';
 import type { ChannelCache } from './channel-cache.ts';
+import type { RateLimiter } from '../limits/limiter.ts';
 
 /**
  * What every XPUSH operation needs, shared by the session server (HTTP) and the channel server
@@ -22,5 +23,7 @@ export interface Core {
   apps: AppCache;
   channels: ChannelCache;
   publisher: Publisher;
+  /** Rate limits (login throttling; per-app budgets): cluster-wide with the redis broker. */
+  limiter: RateLimiter;
   nodeId: string;
 }

@@ -1,46 +1,72 @@
 import type { Core } from './context.ts';
-import type { UserRecord } from '../store/store.ts';
+import type { UserQuery, UserRecord } from '../store/store.ts';
 import { Errors } from '../errors.ts';
 import { hashPassword } from '../auth/passwords.ts';
 
+type Fields = Record<string, unknown>;
+
+/** A user as shown to someone: `privateProfile` only to the user themself and the app's backend. */
 export interface UserView {
   user: string;
-  profile: Record<string, unknown>;
+  profile: Fields;
+  privateProfile?: Fields;
 }
 
-export const userView = (u: UserRecord): UserView => ({ user: u.userId, profile: u.profile });
+/** Who is asking: a user of the app (by id) or the app's backend (server API). */
+export type Viewer = { user: string } | 'backend';
 
-export async function register(core: Core, app: string, user: string, password: string, profile: Record<string, unknown> = {}): Promise<UserView> {
-  const p = await core.hooks.before('beforeRegister', { app, user, profile });
+export function userView(u: UserRecord, viewer: Viewer): UserView {
+  const own = viewer === 'backend' || viewer.user === u.userId;
+  return own ? { user: u.userId, profile: u.profile, privateProfile: u.privateProfile } : { user: u.userId, profile: u.profile };
+}
+
+export async function register(core: Core, app: string, user: string, password: string, profile: Fields = {}, privateProfile: Fields = {}): Promise<UserView> {
+  const p = await core.hooks.before('beforeRegister', { app, user, profile, privateProfile });
   if (await core.store.users.get(app, user)) throw Errors.conflict.with(`user "${user}" already exists`);
-  const rec: UserRecord = { appId: app, userId: user, passwordHash: await hashPassword(password), profile: p.profile, createdAt: Date.now() };
+  const rec: UserRecord = {
+    appId: app, userId: user, passwordHash: await hashPassword(password), profile: p.profile, privateProfile: p.privateProfile, createdAt: Date.now(),
+  };
   await core.store.users.create(rec);
-  return userView(rec);
+  return userView(rec, { user });
 }
 
 /** Users an app's backend manages itself have no password; they are created on first token. */
 export async function ensureUser(core: Core, app: string, user: string): Promise<void> {
   if (await core.store.users.get(app, user)) return;
   try {
-    await core.store.users.create({ appId: app, userId: user, passwordHash: null, profile: {}, createdAt: Date.now() });
+    await core.store.users.create({ appId: app, userId: user, passwordHash: null, profile: {}, privateProfile: {}, createdAt: Date.now() });
   } catch (err) {
     if (!(err instanceof Error && (err as { code?: number }).code === Errors.conflict.code)) throw err; // raced with another create: fine
   }
 }
 
-export async function getUser(core: Core, app: string, user: string): Promise<UserView> {
+export async function getUser(core: Core, app: string, user: string, viewer: Viewer): Promise<UserView> {
   const u = await core.store.users.get(app, user);
   if (!u) throw Errors.notFound.with(`user "${user}" does not exist`);
-  return userView(u);
+  return userView(u, viewer);
 }
 
-export async function updateProfile(core: Core, app: string, user: string, profile: Record<string, unknown>): Promise<UserView> {
-  if (!(await core.store.users.updateProfile(app, user, profile))) throw Errors.notFound.with(`user "${user}" does not exist`);
-  return getUser(core, app, user);
+/** Replaces the public and/or private profile (each one given) of `user`; answers with the full view. */
+export async function updateProfile(core: Core, app: string, user: string, parts: { profile?: Fields; privateProfile?: Fields }): Promise<UserView> {
+  if (!parts.profile && !parts.privateProfile) throw Errors.badRequest.with('give profile and/or privateProfile');
+  if (!(await core.store.users.updateProfile(app, user, parts))) throw Errors.notFound.with(`user "${user}" does not exist`);
+  return getUser(core, app, user, 'backend');
 }
 
-export async function searchUsers(core: Core, app: string, q: { prefix?: string; field?: string; value?: string; limit?: number; cursor?: string }): Promise<{ users: UserView[]; next?: string }> {
+/**
+ * Search by id prefix and/or one public profile field. Users see public profiles only and cannot
+ * filter on private fields; listing everyone (no prefix, no field) needs the app setting
+ * `userListing`. The backend sees everything and may filter on a private field (`private: true`).
+ */
+export async function searchUsers(core: Core, app: string, q: Omit<UserQuery, 'limit'> & { limit?: number }, viewer: Viewer): Promise<{ users: UserView[]; next?: string }> {
   if ((q.field === undefined) !== (q.value === undefined)) throw Errors.badRequest.with('field and value go together');
+  if (viewer !== 'backend') {
+    if (q.private) throw Errors.permissionDenied.with('private profile fields are not searchable');
+    if (!q.prefix && q.field === undefined && !(await core.apps.get(app))?.settings.userListing) {
+      throw Errors.permissionDenied.with('listing users is off for this app: give an id prefix or a profile field');
+    }
+  }
   const page = await core.store.users.search(app, { ...q, limit: Math.min(q.limit ?? 20, 100) });
-  return page.next ? { users: page.items.map(userView), next: page.next } : { users: page.items.map(userView) };
+  const users = page.items.map((u) => userView(u, viewer));
+  return page.next ? { users, next: page.next } : { users };
 }

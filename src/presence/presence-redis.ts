@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { closeRedis, redisConnection } from '../broker/redis-connection.ts';
 import type { PresenceEntry, PresenceInfo, PresenceManager } from './presence.ts';
 import { Errors } from '../errors.ts';
 
@@ -82,15 +83,9 @@ export class RedisPresence implements PresenceManager {
   private readonly index: string;
 
   constructor(url: string, private readonly prefix = 'xpush:', private readonly ttlMs = 15000) {
-    this.redis = new Redis(url, {
-      maxRetriesPerRequest: 1,
-      commandTimeout: 2000,
-      // ioredis arms this timer even on an already-dead socket, delaying process exit by its length.
-      disconnectTimeout: 200,
-      retryStrategy: (times) => Math.min(times * 100, 1000),
-    });
-    // Failures reach callers as rejected commands; without a listener ioredis would print them.
-    this.redis.on('error', () => undefined);
+    // Commands issued before the first connect wait for it; one re-send after a reconnect is safe
+    // (every script is an idempotent upsert or removal).
+    this.redis = redisConnection(url, { offlineQueue: true, maxRetriesPerRequest: 1 });
     this.redis.defineCommand('xpPresenceAdd', { numberOfKeys: 3, lua: ADD });
     this.redis.defineCommand('xpPresenceRemove', { numberOfKeys: 3, lua: REMOVE });
     this.redis.defineCommand('xpPresenceGet', { numberOfKeys: 2, lua: GET });
@@ -148,8 +143,7 @@ export class RedisPresence implements PresenceManager {
   }
 
   async close(): Promise<void> {
-    if (this.redis.status === 'ready') await this.redis.quit().catch(() => undefined);
-    this.redis.disconnect();
+    await closeRedis(this.redis);
   }
 
   private async live(appId: string, channel: string): Promise<PresenceInfo[]> {

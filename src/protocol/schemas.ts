@@ -31,7 +31,8 @@ export const Empty = Type.Object({}, strict);
 export const UnreadFetchBody = Type.Object({ channel: ChannelName, limit: Type.Optional(Type.Integer({ minimum: 1 })) }, strict);
 export const ReadMarkBody = Type.Object({ channel: ChannelName, offset: Type.Optional(Type.Integer({ minimum: 0 })) }, strict);
 export const UserGetBody = Type.Object({ user: UserId }, strict);
-export const UserUpdateBody = Type.Object({ profile: Profile }, strict);
+/** Each part given replaces that part: `profile` (public) and/or `privateProfile` (the user and the backend only). */
+export const UserUpdateBody = Type.Object({ profile: Type.Optional(Profile), privateProfile: Type.Optional(Profile) }, { ...strict, minProperties: 1 });
 export const UserSearchBody = Type.Object({
   prefix: Type.Optional(Type.String({ maxLength: 128 })),
   field: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_]+$' })),

@@ -1,22 +1,31 @@
-import Fastify, { LogController, type FastifyInstance, type FastifyError, type FastifyBaseLogger } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyBaseLogger } from 'fastify';
 import swagger from '@fastify/swagger';
 import cors from '@fastify/cors';
 import type { Logger } from 'pino';
 import { Ajv } from 'ajv';
-import { XPushError, Errors } from '../errors.ts';
+import { Errors } from '../errors.ts';
+import { installErrorShape, frameworkErrors, clientErrorHandler, MAX_PARAM_LENGTH } from './http-errors.ts';
 import { tooDeep, MAX_JSON_DEPTH } from '../protocol/json-depth.ts';
 
 /**
  * The HTTP side shared by both roles: fastify with every body/query schema-checked (unknown fields
- * refused, not silently dropped), errors as `{error: {code, message}}` with the right status, and
- * the OpenAPI document at /openapi.json.
+ * refused, not silently dropped), errors as `{error: {code, message}}` with the right status
+ * (http-errors.ts), and the OpenAPI document at /openapi.json.
  */
-export async function createHttp(log: Logger, maxBodyBytes: number, corsOrigins: string[]): Promise<FastifyInstance> {
+export async function createHttp(log: Logger, maxBodyBytes: number, corsOrigins: string[], trustProxy: boolean | string = false): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: log as unknown as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: maxBodyBytes,
+    trustProxy,
+    // Channel names are up to 255 characters; fastify's default limit of 100 (checked on the decoded
+    // segment) made longer names unreachable. Names a little too long still get the schema's 400
+    // naming the field; only absurd segments get the router's 414.
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors,
+    clientErrorHandler,
   });
+  installErrorShape(app);
   // Query strings and path params are text and must be coerced (`?limit=5`); JSON bodies must not be
   // (`{"user": 42}` is a wrong type, not the user "42").
   const bodyAjv = new Ajv({ removeAdditional: false, coerceTypes: false, allErrors: false, useDefaults: true, strict: false });
@@ -44,23 +53,6 @@ export async function createHttp(log: Logger, maxBodyBytes: number, corsOrigins:
       },
     },
   });
-  app.setErrorHandler((err: FastifyError | XPushError, req, reply) => {
-    if (err instanceof XPushError) return reply.status(err.status).send({ error: err.toJSON() });
-    const fe = err as FastifyError;
-    if (fe.validation) {
-      const v = fe.validation[0];
-      const where = v?.instancePath ? v.instancePath.slice(1).replace(/\//g, '.') : fe.validationContext ?? 'body';
-      const extra = v?.keyword === 'additionalProperties' ? ` (${String((v.params as { additionalProperty?: string }).additionalProperty)})` : '';
-      return reply.status(400).send({ error: { code: Errors.badRequest.code, message: `${fe.validationContext ?? 'body'} ${where}: ${v?.message ?? 'invalid'}${extra}`.replace(/^(\w+) \1: /, '$1: ') } });
-    }
-    if (fe.statusCode && fe.statusCode < 500) {
-      const code = fe.statusCode === 413 ? Errors.limitExceeded.code : fe.statusCode === 404 ? Errors.notFound.code : Errors.badRequest.code;
-      return reply.status(fe.statusCode).send({ error: { code, message: fe.message } });
-    }
-    req.log.error({ err }, 'request failed');
-    return reply.status(500).send({ error: Errors.internal.toJSON() });
-  });
-  app.setNotFoundHandler((req, reply) => reply.status(404).send({ error: { code: Errors.notFound.code, message: `no route ${req.method} ${req.url.split('?')[0]}` } }));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   return app;

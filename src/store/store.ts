@@ -1,3 +1,5 @@
+import type { AppSettings } from '../protocol/app-settings.ts';
+
 /**
  * The durable store: every app, user, device session, channel, message, read position and group.
  * Two implementations satisfy it: SQLite (embedded default, `store/sqlite/`) and PostgreSQL
@@ -19,6 +21,11 @@ export interface AppRecord {
   key: string;
   /** Secret: signs connection tokens and authenticates the app's backend (`X-API-Key`). Never sent to clients. */
   secret: string;
+  /**
+   * Per-app settings (protocol/app-settings.ts), stored as JSON. Fields missing from the stored JSON
+   * (written before they existed) read as their defaults.
+   */
+  settings: AppSettings;
   createdAt: number;
 }
 
@@ -27,7 +34,10 @@ export interface UserRecord {
   userId: string;
   /** argon2id PHC string; never leaves the session server. */
   passwordHash: string | null;
+  /** Public profile: any user of the app may read it and search by its top-level fields. */
   profile: Record<string, unknown>;
+  /** Private profile: only the user themself and the app's backend see it; other users cannot search by it. */
+  privateProfile: Record<string, unknown>;
   createdAt: number;
 }
 
@@ -67,7 +77,8 @@ export interface MessageRecord {
   offset: number;
   /**
    * Message id: server-made (a random UUID, unique by construction) or the client's id for an
-   * idempotent publish. The store checks uniqueness only among idempotent messages of a channel.
+   * idempotent publish. The store checks uniqueness only among idempotent messages of one sender
+   * (`senderUser`) in a channel: another sender's message may carry the same id.
    */
   id: string;
   event: string;
@@ -81,8 +92,8 @@ export interface MessageRecord {
 /** What the publish path hands to `messages.append`: a message without its offset yet. */
 export interface NewMessage extends Omit<MessageRecord, 'offset'> {
   /**
-   * true when `id` came from the client: a second message with the same id in the channel is not
-   * stored, the first is returned. Absent/false for server-made ids, which skip the uniqueness check.
+   * true when `id` came from the client: a second message with the same id from the same sender in
+   * the channel is not stored, the first is returned. Absent/false for server-made ids, which skip the uniqueness check.
    */
   idempotent?: boolean;
 }
@@ -105,6 +116,8 @@ export interface AppStore {
   create(app: AppRecord): Promise<void>;
   get(appId: string): Promise<AppRecord | undefined>;
   list(): Promise<AppRecord[]>;
+  /** Replaces the app's settings. */
+  updateSettings(appId: string, settings: AppSettings): Promise<boolean>;
   /** Deletes the app and everything it owns. */
   delete(appId: string): Promise<boolean>;
 }
@@ -112,22 +125,42 @@ export interface AppStore {
 export interface UserStore {
   create(user: UserRecord): Promise<void>;
   get(appId: string, userId: string): Promise<UserRecord | undefined>;
-  updateProfile(appId: string, userId: string, profile: Record<string, unknown>): Promise<boolean>;
+  /** Replaces the public and/or the private profile (each one given); false if the user does not exist. */
+  updateProfile(appId: string, userId: string, p: { profile?: Record<string, unknown>; privateProfile?: Record<string, unknown> }): Promise<boolean>;
   /**
    * Users ordered by userId. `prefix` filters by userId prefix; `field`+`value` filters by an exact
-   * top-level profile field (compared as text). `cursor` is the `next` of the previous page.
+   * top-level field of the public profile (of the private one with `private: true`), compared as text.
+   * `cursor` is the `next` of the previous page.
    */
-  search(appId: string, q: { prefix?: string; field?: string; value?: string; limit: number; cursor?: string }): Promise<Page<UserRecord>>;
+  search(appId: string, q: UserQuery): Promise<Page<UserRecord>>;
   /** Which of these user ids exist in the app (for validating member lists). */
   existing(appId: string, userIds: string[]): Promise<string[]>;
+}
+
+export interface UserQuery {
+  prefix?: string;
+  field?: string;
+  value?: string;
+  /** `field` names a private profile field (the app backend's search; never a client's). */
+  private?: boolean;
+  limit: number;
+  cursor?: string;
 }
 
 export interface SessionStore {
   create(s: SessionRecord): Promise<void>;
   get(appId: string, sessionId: string): Promise<SessionRecord | undefined>;
   findByRefreshHash(appId: string, refreshHash: string): Promise<SessionRecord | undefined>;
-  /** Atomically swaps the refresh hash only if it still equals `oldHash` (a reused old token loses). */
+  /**
+   * Atomically swaps the refresh hash only if it still equals `oldHash` (a reused old token loses).
+   * On success, in the same transaction, `oldHash` is remembered as spent at `refreshedAt` (see
+   * findRotated), and the session's spent hashes older than one refresh lifetime
+   * (`expiresAt - refreshedAt`) before `refreshedAt` are forgotten: those tokens would have expired.
+   */
   rotate(appId: string, sessionId: string, oldHash: string, newHash: string, refreshedAt: number, expiresAt: number): Promise<boolean>;
+  /** A refresh hash spent by an earlier rotation of a session that is not revoked: which session, and when. */
+  findRotated(appId: string, refreshHash: string): Promise<{ sessionId: string; rotatedAt: number } | undefined>;
+  /** Marks the session revoked (the first time is kept) and forgets its spent refresh hashes. */
   revoke(appId: string, sessionId: string, at: number): Promise<boolean>;
   /** Live (not revoked, not expired at `now`) sessions of a user: their devices. */
   listForUser(appId: string, userId: string, now: number): Promise<SessionRecord[]>;
@@ -154,11 +187,11 @@ export interface MessageStore {
   /**
    * Stores a batch in ONE transaction and returns the stored records in input order. Offsets are
    * allocated atomically per channel (topOffset+1, +2, … with no gaps, safe across processes sharing
-   * the store). An `idempotent` message whose `id` already belongs to an idempotent message of its
-   * channel (stored earlier, or earlier in the same batch) is not stored again: that record is
-   * returned instead and takes no offset. Ids of other messages are not checked (they are server-made
-   * UUIDs), so two non-idempotent messages with one id would both be stored. Rejects with `Errors.unknownChannel` for a
-   * missing channel and stores nothing of the batch. In the same transaction it moves each sender's
+   * the store). An `idempotent` message whose `id` already belongs to an idempotent message of the
+   * same channel and `senderUser` (stored earlier, or earlier in the same batch) is not stored again:
+   * that record is returned instead and takes no offset. Ids of other messages are not checked (they
+   * are server-made UUIDs), so two non-idempotent messages with one id would both be stored. Rejects
+   * with `Errors.unknownChannel` for a missing channel and stores nothing of the batch. In the same transaction it moves each sender's
    * read position in that channel up to the new offset (people have read what they wrote; a
    * `senderUser` of '' — the app's backend — moves nothing). Resolves only after the data is durable.
    */

@@ -55,7 +55,7 @@ test('cross-node delivery: members on three channel servers get every message on
     assert.deepEqual(offs, all, 'every member receives every message once, in offset order');
   }
   await new Promise((r) => setTimeout(r, 1000)); // counts are refreshed on the registry heartbeat
-  const nodesList = (await json('GET', session.url + '/v1/nodes')).body.nodes;
+  const nodesList = (await json('GET', session.url + '/v1/nodes', undefined, { authorization: `Bearer ${cluster.adminToken}` })).body.nodes;
   assert.deepEqual(nodesList.map((n: any) => n.id).sort(), ['c1', 'c2', 'c3']);
   assert.deepEqual(nodesList.map((n: any) => n.connections), [2, 2, 2]);
   // The session server lists every node's connections (it holds none itself).

@@ -21,8 +21,9 @@ test('node registry and node assignment across 3 channel servers', async (t) => 
   const b = await bootCluster(t);
   if (!b) return;
   const { session, nodes, app } = b;
+  const admin = { authorization: `Bearer ${b.cluster.adminToken}` };
   const [c1, c2, c3] = nodes as [typeof nodes[0], typeof nodes[0], typeof nodes[0]];
-  const listed = async () => (await json('GET', session.url + '/v1/nodes')).body.nodes as { id: string; url: string; role: string; connections: number }[];
+  const listed = async () => (await json('GET', session.url + '/v1/nodes', undefined, admin)).body.nodes as { id: string; url: string; role: string; connections: number }[];
 
   // Connections: 1 on c1, 2 on c2, none on c3.
   const token = await b.token('u1');
@@ -41,7 +42,7 @@ test('node registry and node assignment across 3 channel servers', async (t) => 
     }, 3000);
     assert.deepEqual(got.map((n) => [n.id, n.role, n.url]), nodes.map((n) => [n.id, 'channel', n.wsUrl]));
     // Any node answers with the same cluster-wide view.
-    const fromC3 = (await json('GET', c3.url + '/v1/nodes')).body.nodes;
+    const fromC3 = (await json('GET', c3.url + '/v1/nodes', undefined, admin)).body.nodes;
     assert.deepEqual(fromC3.map((n: { id: string }) => n.id), ['c1', 'c2', 'c3']);
   });
 

@@ -20,11 +20,11 @@ export async function fresh(t: TestContext, open: Open): Promise<Store> {
 }
 
 export function app(id: string, over: Partial<AppRecord> = {}): AppRecord {
-  return { id, name: `App ${id}`, key: `key-${id}`, secret: `secret-${id}`, createdAt: 1_700_000_000_000, ...over };
+  return { id, name: `App ${id}`, key: `key-${id}`, secret: `secret-${id}`, settings: { userListing: false }, createdAt: 1_700_000_000_000, ...over };
 }
 
-export function user(appId: string, userId: string, profile: Record<string, unknown> = {}): UserRecord {
-  return { appId, userId, passwordHash: `$argon2id$v=19$${userId}`, profile, createdAt: 1_700_000_000_001 };
+export function user(appId: string, userId: string, profile: Record<string, unknown> = {}, privateProfile: Record<string, unknown> = {}): UserRecord {
+  return { appId, userId, passwordHash: `$argon2id$v=19$${userId}`, profile, privateProfile, createdAt: 1_700_000_000_001 };
 }
 
 export function session(appId: string, id: string, over: Partial<SessionRecord> = {}): SessionRecord {

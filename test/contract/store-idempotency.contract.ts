@@ -56,15 +56,41 @@ export function idempotencyContract(open: Open): void {
       await s.channels.create(channel('a1', 'x'), ['u1', 'u2']);
       await s.channels.create(channel('a2', 'x'), []);
       await s.messages.append([msg('a1', 'x', { id: 'k', idempotent: true, senderUser: 'u1' })]);
-      await s.messages.append([msg('a1', 'x', { senderUser: 'u1' })]);
-      const [dup] = await s.messages.append([msg('a1', 'x', { id: 'k', idempotent: true, senderUser: 'u2' })]);
+      await s.messages.append([msg('a1', 'x', { senderUser: 'u2' })]);
+      const [dup] = await s.messages.append([msg('a1', 'x', { id: 'k', idempotent: true, senderUser: 'u1' })]);
       assert.equal(dup!.offset, 1);
       assert.equal(dup!.senderUser, 'u1');
-      assert.equal(await s.reads.get('a1', 'u2', 'x'), 0);
+      assert.equal(await s.reads.get('a1', 'u1', 'x'), 1, 'the retry moved no read position');
       assert.equal((await s.channels.get('a1', 'x'))?.topOffset, 2);
-      const [other] = await s.messages.append([msg('a2', 'x', { id: 'k', idempotent: true })]);
+      const [other] = await s.messages.append([msg('a2', 'x', { id: 'k', idempotent: true, senderUser: 'u1' })]);
       assert.equal(other!.offset, 1);
       assert.equal(other!.appId, 'a2');
+    });
+
+    test('ids are per sender: a message of another sender with the same id is a different message', async (t) => {
+      const s = await fresh(t, open);
+      await s.channels.create(channel('a1', 'x'), ['victim', 'squatter']);
+      // The squatter takes the victim's next id first, alone and in a batch with the victim's own.
+      const [squat] = await s.messages.append([msg('a1', 'x', { id: 'victim-1', idempotent: true, senderUser: 'squatter', data: 'spoof' })]);
+      const [mine] = await s.messages.append([msg('a1', 'x', { id: 'victim-1', idempotent: true, senderUser: 'victim', data: 'real' })]);
+      assert.equal(squat!.offset, 1);
+      assert.deepEqual([mine!.offset, mine!.senderUser, mine!.data], [2, 'victim', 'real']);
+      const batch = await s.messages.append([
+        msg('a1', 'x', { id: 'victim-2', idempotent: true, senderUser: 'squatter', data: 'spoof-2' }),
+        msg('a1', 'x', { id: 'victim-2', idempotent: true, senderUser: 'victim', data: 'real-2' }),
+        msg('a1', 'x', { id: 'victim-2', idempotent: true, senderUser: 'victim', data: 'retry-in-batch' }),
+      ]);
+      assert.deepEqual(batch.map((m) => [m.offset, m.senderUser, m.data]), [[3, 'squatter', 'spoof-2'], [4, 'victim', 'real-2'], [4, 'victim', 'real-2']]);
+      // Each sender's retry finds its own message.
+      const retries = await s.messages.append([
+        msg('a1', 'x', { id: 'victim-1', idempotent: true, senderUser: 'victim', data: 'retry' }),
+        msg('a1', 'x', { id: 'victim-1', idempotent: true, senderUser: 'squatter', data: 'retry' }),
+      ]);
+      assert.deepEqual(retries.map((m) => [m.offset, m.data]), [[2, 'real'], [1, 'spoof']]);
+      // The app's backend ('' sender) has its own ids too.
+      const [backend] = await s.messages.append([msg('a1', 'x', { id: 'victim-1', idempotent: true, senderUser: '', data: 'from backend' })]);
+      assert.equal(backend!.offset, 5);
+      assert.equal((await s.channels.get('a1', 'x'))?.topOffset, 5);
     });
 
     test('ids of a rejected batch stay free', async (t) => {

@@ -146,11 +146,31 @@ describe('PostgresStore on one schema over time', () => {
       await pool.end();
     }
     await s.migrate();
-    const [dup] = await s.messages.append([msg('a1', 'x', { id: 'old', idempotent: true, data: 'retry' })]);
+    const [dup] = await s.messages.append([msg('a1', 'x', { id: 'old', idempotent: true, data: 'retry', senderUser: 'u1' })]);
     assert.deepEqual(dup, {
       appId: 'a1', channel: 'x', offset: 1, id: 'old', event: 'message', data: 'v1',
       senderUser: 'u1', senderDevice: 'd1', senderClient: 'c1', time: 5,
     });
     assert.equal((await s.messages.append([msg('a1', 'x')]))[0]!.offset, 2);
+  });
+
+  test('apps and users stored before migration 5 read default settings and an empty private profile', async (t) => {
+    const schema = newSchema();
+    const s = new PostgresStore(PG_URL, schema);
+    t.after(async () => {
+      await s.close();
+      await dropSchema(schema);
+    });
+    const pool = new pg.Pool({ connectionString: PG_URL });
+    try {
+      await migrate(pool, schema, migrations.filter((m) => m.version < 5));
+      await pool.query(`INSERT INTO ${schema}.apps (id, name, key, secret, created_at) VALUES ('a1', 'old', 'k1', 's1', 1)`);
+      await pool.query(`INSERT INTO ${schema}.users (app_id, user_id, password_hash, profile, created_at) VALUES ('a1', 'u1', NULL, '{"n":1}', 2)`);
+    } finally {
+      await pool.end();
+    }
+    await s.migrate();
+    assert.deepEqual((await s.apps.get('a1'))?.settings, { userListing: false });
+    assert.deepEqual(await s.users.get('a1', 'u1'), { appId: 'a1', userId: 'u1', passwordHash: null, profile: { n: 1 }, privateProfile: {}, createdAt: 2 });
   });
 });

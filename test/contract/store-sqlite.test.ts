@@ -75,13 +75,30 @@ describe('SqliteStore on one file over time', () => {
     db.close();
     const s = await open(file);
     try {
-      const [dup] = await s.messages.append([msg('a1', 'x', { id: 'old', idempotent: true, data: 'retry' })]);
+      const [dup] = await s.messages.append([msg('a1', 'x', { id: 'old', idempotent: true, data: 'retry', senderUser: 'u1' })]);
       assert.deepEqual(dup, {
         appId: 'a1', channel: 'x', offset: 1, id: 'old', event: 'message', data: 'v1',
         senderUser: 'u1', senderDevice: 'd1', senderClient: 'c1', time: 5,
       });
       const [next] = await s.messages.append([msg('a1', 'x')]);
       assert.equal(next!.offset, 2);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('apps and users stored before migration 4 read default settings and an empty private profile', async () => {
+    const file = newFile();
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const db = new Database(file);
+    migrate(db, migrations.filter((m) => m.version < 4));
+    db.prepare(`INSERT INTO apps (id, name, key, secret, created_at) VALUES ('a1', 'old', 'k1', 's1', 1)`).run();
+    db.prepare(`INSERT INTO users (app_id, user_id, password_hash, profile, created_at) VALUES ('a1', 'u1', NULL, '{"n":1}', 2)`).run();
+    db.close();
+    const s = await open(file);
+    try {
+      assert.deepEqual((await s.apps.get('a1'))?.settings, { userListing: false });
+      assert.deepEqual(await s.users.get('a1', 'u1'), { appId: 'a1', userId: 'u1', passwordHash: null, profile: { n: 1 }, privateProfile: {}, createdAt: 2 });
     } finally {
       await s.close();
     }

@@ -51,6 +51,17 @@ function apps(open: Open): void {
       assert.deepEqual(sorted((await s.apps.list()).map((a) => a.id)), ['a1', 'a2']);
     });
 
+    test('settings round-trip; updateSettings replaces them for that app only', async (t) => {
+      const s = await fresh(t, open);
+      await s.apps.create(app('a3', { settings: { userListing: true } }));
+      assert.deepEqual((await s.apps.get('a3'))?.settings, { userListing: true });
+      assert.equal(await s.apps.updateSettings('a1', { userListing: true }), true);
+      assert.deepEqual((await s.apps.get('a1'))?.settings, { userListing: true });
+      assert.deepEqual((await s.apps.get('a2'))?.settings, { userListing: false });
+      assert.equal(await s.apps.updateSettings('nope', { userListing: true }), false);
+      assert.deepEqual((await s.apps.list()).find((a) => a.id === 'a1')?.settings, { userListing: true });
+    });
+
     test('duplicate id or key rejects with conflict and changes nothing', async (t) => {
       const s = await fresh(t, open);
       await rejectsCode(s.apps.create(app('a1', { name: 'other', key: 'fresh-key' })), 409);
@@ -113,14 +124,32 @@ function users(open: Open): void {
       assert.deepEqual((await s.users.get('a1', 'u1'))?.profile, { v: 1 });
     });
 
-    test('updateProfile replaces the profile within the app only', async (t) => {
+    test('updateProfile replaces the part(s) given, within the app only', async (t) => {
       const s = await fresh(t, open);
-      await s.users.create(user('a1', 'u1', { a: 1, b: 2 }));
-      assert.equal(await s.users.updateProfile('a1', 'u1', { c: 3 }), true);
+      await s.users.create(user('a1', 'u1', { a: 1, b: 2 }, { email: 'u1@x' }));
+      assert.deepEqual((await s.users.get('a1', 'u1'))?.privateProfile, { email: 'u1@x' });
+      assert.equal(await s.users.updateProfile('a1', 'u1', { profile: { c: 3 } }), true);
       assert.deepEqual((await s.users.get('a1', 'u1'))?.profile, { c: 3 });
-      assert.equal(await s.users.updateProfile('a1', 'nope', { c: 4 }), false);
-      assert.equal(await s.users.updateProfile('a2', 'u1', { c: 5 }), false);
+      assert.deepEqual((await s.users.get('a1', 'u1'))?.privateProfile, { email: 'u1@x' }, 'the private part is kept');
+      assert.equal(await s.users.updateProfile('a1', 'u1', { privateProfile: { phone: '1' } }), true);
+      assert.deepEqual((await s.users.get('a1', 'u1'))?.profile, { c: 3 }, 'the public part is kept');
+      assert.deepEqual((await s.users.get('a1', 'u1'))?.privateProfile, { phone: '1' });
+      assert.equal(await s.users.updateProfile('a1', 'u1', { profile: {}, privateProfile: { z: [1] } }), true);
+      assert.deepEqual(await s.users.get('a1', 'u1'), user('a1', 'u1', {}, { z: [1] }));
+      assert.equal(await s.users.updateProfile('a1', 'nope', { profile: { c: 4 } }), false);
+      assert.equal(await s.users.updateProfile('a2', 'u1', { profile: { c: 5 } }), false);
       assert.equal(await s.users.get('a2', 'u1'), undefined);
+    });
+
+    test('search by a field looks in the public profile, or in the private one when asked', async (t) => {
+      const s = await fresh(t, open);
+      await s.users.create(user('a1', 'p1', { city: 'Oslo' }, { email: 'p1@x', city: 'Rome' }));
+      await s.users.create(user('a1', 'p2', { city: 'Rome' }, { email: 'p2@x' }));
+      const ids = async (q: Parameters<Store['users']['search']>[1]) => (await s.users.search('a1', q)).items.map((u) => u.userId);
+      assert.deepEqual(await ids({ field: 'email', value: 'p1@x', limit: 10 }), []);
+      assert.deepEqual(await ids({ field: 'email', value: 'p1@x', private: true, limit: 10 }), ['p1']);
+      assert.deepEqual(await ids({ field: 'city', value: 'Rome', limit: 10 }), ['p2']);
+      assert.deepEqual(await ids({ field: 'city', value: 'Rome', private: true, limit: 10 }), ['p1']);
     });
 
     test('search pages through all users in userId order with an opaque cursor', async (t) => {
@@ -230,6 +259,35 @@ function sessions(open: Open): void {
       assert.equal(await s.sessions.findByRefreshHash('a1', 'hash-s1'), undefined);
       assert.equal((await s.sessions.findByRefreshHash('a1', 'h2'))?.id, 's1');
       assert.equal(await s.sessions.rotate('a1', 'nope', 'h2', 'h3', 3000, 30_000), false);
+    });
+
+    test('rotate remembers the spent hash (findRotated) for one refresh lifetime; revoke and app delete forget it', async (t) => {
+      const s = await fresh(t, open);
+      await s.sessions.create(session('a1', 's1'));
+      await s.sessions.create(session('a2', 's1'));
+      assert.equal(await s.sessions.findRotated('a1', 'hash-s1'), undefined, 'the current hash is not a rotated one');
+      // Lifetime 10 s (expiresAt - refreshedAt).
+      assert.equal(await s.sessions.rotate('a1', 's1', 'hash-s1', 'h2', 2000, 12_000), true);
+      assert.deepEqual(await s.sessions.findRotated('a1', 'hash-s1'), { sessionId: 's1', rotatedAt: 2000 });
+      assert.equal(await s.sessions.findRotated('a2', 'hash-s1'), undefined, 'scoped by app');
+      assert.equal(await s.sessions.findRotated('a1', 'h2'), undefined);
+      // A lost compare-and-swap records nothing.
+      assert.equal(await s.sessions.rotate('a1', 's1', 'nope', 'h9', 3000, 13_000), false);
+      assert.equal(await s.sessions.findRotated('a1', 'nope'), undefined);
+      assert.equal(await s.sessions.rotate('a1', 's1', 'h2', 'h3', 5000, 15_000), true);
+      assert.deepEqual(await s.sessions.findRotated('a1', 'h2'), { sessionId: 's1', rotatedAt: 5000 });
+      assert.deepEqual(await s.sessions.findRotated('a1', 'hash-s1'), { sessionId: 's1', rotatedAt: 2000 });
+      // A rotation more than one lifetime after hash-s1 was spent forgets it (it would have expired by then).
+      assert.equal(await s.sessions.rotate('a1', 's1', 'h3', 'h4', 12_001, 22_001), true);
+      assert.equal(await s.sessions.findRotated('a1', 'hash-s1'), undefined);
+      assert.deepEqual(await s.sessions.findRotated('a1', 'h2'), { sessionId: 's1', rotatedAt: 5000 });
+      // Revoking the session forgets all of its spent hashes; the other app's session is untouched.
+      assert.equal(await s.sessions.rotate('a2', 's1', 'hash-s1', 'x2', 2000, 12_000), true);
+      assert.equal(await s.sessions.revoke('a1', 's1', 13_000), true);
+      assert.equal(await s.sessions.findRotated('a1', 'h2'), undefined);
+      assert.deepEqual(await s.sessions.findRotated('a2', 'hash-s1'), { sessionId: 's1', rotatedAt: 2000 });
+      assert.equal(await s.apps.delete('a2'), true);
+      assert.equal(await s.sessions.findRotated('a2', 'hash-s1'), undefined);
     });
 
     test('concurrent rotations with the same old hash: exactly one wins', async (t) => {

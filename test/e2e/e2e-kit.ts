@@ -15,11 +15,11 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/** Polls `fn` until it returns something truthy; fails with `what` after `timeoutMs`. */
-export async function waitFor<T>(what: string, fn: () => T | undefined | false | null, timeoutMs = 3000): Promise<T> {
+/** Polls `fn` (sync or async) until it returns something truthy; fails with `what` after `timeoutMs`. */
+export async function waitFor<T>(what: string, fn: () => T | undefined | false | null | Promise<T | undefined | false | null>, timeoutMs = 3000): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
-    const v = fn();
+    const v = await fn();
     if (v) return v;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await sleep(10);

@@ -18,8 +18,15 @@ test('operations endpoints: health, metrics, OpenAPI, nodes and node assignment 
   assert.equal(openapi.openapi.startsWith('3'), true);
   assert.ok(openapi.paths['/v1/apps/{app}/publish'], 'server API documented');
 
-  const nodes = (await ts.http('GET', '/v1/nodes')).body.nodes;
+  const nodes = (await ts.http('GET', '/v1/nodes', undefined, { authorization: `Bearer ${ts.adminToken}` })).body.nodes;
   assert.deepEqual(nodes.map((n: any) => [n.id, n.connections, n.url]), [['solo', 1, ts.wsUrl]]);
+  // The node list (URLs, load) is for operators: the admin token is required (issue 8 item 14).
+  for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: `Bearer ${app.secret}` }] as Record<string, string>[]) {
+    const r = await ts.http('GET', '/v1/nodes', undefined, headers);
+    assert.equal(r.status, 401, JSON.stringify(r.body));
+    assert.equal(r.body.error.code, 101);
+  }
+  // The SDK's node lookups stay public.
   assert.deepEqual((await ts.http('GET', `/node/${app.id}/room`)).body, { node: { id: 'solo', url: ts.wsUrl } });
   assert.deepEqual((await ts.http('GET', `/node/${app.id}/user/alice`)).body, { node: { id: 'solo', url: ts.wsUrl } });
 });

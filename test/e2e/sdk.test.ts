@@ -178,7 +178,8 @@ test('users, groups and a custom service command', async (t) => {
   assert.deepEqual(await alice.xp.rpc('echo', { x: 1 }), { user: 'alice', device: 'phone', data: { x: 1 } });
 
   await alice.xp.users.update({ name: 'Alice' });
-  assert.deepEqual(await alice.xp.users.get('alice'), { user: 'alice', profile: { name: 'Alice' } });
+  // Her own entry carries her private profile too (docs/security.md "Profiles").
+  assert.deepEqual(await alice.xp.users.get('alice'), { user: 'alice', profile: { name: 'Alice' }, privateProfile: {} });
   const found = await alice.xp.users.search({ prefix: 'al' });
   assert.deepEqual(found.users.map((u) => u.user).sort(), ['albert', 'alice']);
 

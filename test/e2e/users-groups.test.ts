@@ -17,7 +17,7 @@ const PEOPLE: [string, Record<string, unknown>][] = [
 async function register(ts: TestServer, app: TestApp, user: string, profile: Record<string, unknown>): Promise<void> {
   const r = await ts.http('POST', `/v1/apps/${app.id}/users`, { user, password: 'correct-horse-1', profile }, { 'x-app-key': app.key });
   assert.equal(r.status, 201, JSON.stringify(r.body));
-  assert.deepEqual(r.body, { user, profile });
+  assert.deepEqual(r.body, { user, profile, privateProfile: {} });
 }
 
 async function setup(t: Parameters<typeof startServer>[0]) {
@@ -72,7 +72,7 @@ test('search users by id prefix and by profile field, paged with a cursor, over 
 
   // user.get / user.update (own profile only).
   assert.deepEqual((await c.rpc('user.get', { user: 'bob' })).data, { user: 'bob', profile: { city: 'Paris', vip: true } });
-  assert.deepEqual((await c.rpc('user.update', { profile: { city: 'Rome' } })).data, { user: 'zed', profile: { city: 'Rome' } });
+  assert.deepEqual((await c.rpc('user.update', { profile: { city: 'Rome' } })).data, { user: 'zed', profile: { city: 'Rome' }, privateProfile: {} });
   assert.deepEqual(ids((await c.rpc('user.search', { field: 'city', value: 'Rome' })).data.users), ['zed']);
   await assert.rejects(c.rpc('user.get', { user: 'annie' }), (e: any) => e.code === 404, 'a user of another app is not found');
 });

@@ -2,6 +2,7 @@ import type { Conn } from '../conn.ts';
 import type { ConnectRequest, ConnectResult, SubscribeResult } from '../../protocol/types.ts';
 import type { Core } from '../../domain/context.ts';
 import { verifyToken, type VerifiedToken } from '../../auth/tokens.ts';
+import { requireLiveSession } from '../../domain/auth.ts';
 import { OutFrame } from '../out-frame.ts';
 import { reply } from '../../protocol/frames.ts';
 import { Errors, XPushError } from '../../errors.ts';
@@ -25,8 +26,11 @@ async function checkToken(core: Core, token: unknown): Promise<VerifiedToken> {
     throw Disconnects.invalidToken.with(`invalid token: ${(err as Error).message}`);
   }
   if (t.session) {
-    const s = await core.store.sessions.get(t.app, t.session);
-    if (!s || s.revokedAt !== null || s.userId !== t.user) throw Disconnects.invalidToken.with('invalid token: device logged out');
+    try {
+      await requireLiveSession(core, t.app, t.session, t.user, t.device);
+    } catch {
+      throw Disconnects.invalidToken.with('invalid token: device session ended (logged out, revoked or expired)');
+    }
   }
   return t;
 }

@@ -41,9 +41,9 @@ export const BUILTIN_RPC: Record<string, RpcFn> = {
     const b = check(S.ReadMarkBody, d);
     return unread.markRead(c.ctx.core, c.app, c.user, b.channel, b.offset);
   },
-  [M.userGet]: (c, d) => users.getUser(c.ctx.core, c.app, check(S.UserGetBody, d).user),
-  [M.userUpdate]: (c, d) => users.updateProfile(c.ctx.core, c.app, c.user, check(S.UserUpdateBody, d).profile),
-  [M.userSearch]: (c, d) => users.searchUsers(c.ctx.core, c.app, check(S.UserSearchBody, d ?? {})),
+  [M.userGet]: (c, d) => users.getUser(c.ctx.core, c.app, check(S.UserGetBody, d).user, { user: c.user }),
+  [M.userUpdate]: (c, d) => users.updateProfile(c.ctx.core, c.app, c.user, check(S.UserUpdateBody, d)),
+  [M.userSearch]: (c, d) => users.searchUsers(c.ctx.core, c.app, check(S.UserSearchBody, d ?? {}), { user: c.user }),
   [M.groupAdd]: async (c, d) => {
     const b = check(S.GroupUsersBody, d);
     return { added: await groups.groupAdd(c.ctx.core, c.app, c.user, b.group, b.users) };

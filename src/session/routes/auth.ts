@@ -13,17 +13,17 @@ const Password = Type.String({ minLength: 8, maxLength: 256 });
 /** Users and their devices, from the client side: register, login per device, refresh, logout. */
 export function authRoutes(http: FastifyInstance, core: Core, onlineDevices: (app: string, user: string) => Promise<Set<string>>): void {
   const client = { security: [{ appKey: [] }], tags: ['auth'], params: AppParams };
-  http.post('/v1/apps/:app/users', { schema: { ...client, body: Type.Object({ user: UserId, password: Password, profile: Type.Optional(Profile) }, strict) } }, async (req, reply) => {
+  http.post('/v1/apps/:app/users', { schema: { ...client, body: Type.Object({ user: UserId, password: Password, profile: Type.Optional(Profile), privateProfile: Type.Optional(Profile) }, strict) } }, async (req, reply) => {
     const { app } = req.params as { app: string };
     await requireAppKey(core, req, app);
-    const b = req.body as { user: string; password: string; profile?: Record<string, unknown> };
-    return reply.status(201).send(await register(core, app, b.user, b.password, b.profile ?? {}));
+    const b = req.body as { user: string; password: string; profile?: Record<string, unknown>; privateProfile?: Record<string, unknown> };
+    return reply.status(201).send(await register(core, app, b.user, b.password, b.profile ?? {}, b.privateProfile ?? {}));
   });
   http.post('/v1/apps/:app/auth/login', { schema: { ...client, body: Type.Object({ user: UserId, password: Type.String({ maxLength: 256 }), device: DeviceId, pushToken: Type.Optional(Type.String({ maxLength: 4096 })) }, strict) } }, async (req) => {
     const { app } = req.params as { app: string };
     await requireAppKey(core, req, app);
     const b = req.body as { user: string; password: string; device: string; pushToken?: string };
-    return login(core, app, b.user, b.password, b.device, b.pushToken);
+    return login(core, app, b.user, b.password, b.device, b.pushToken, req.ip);
   });
   http.post('/v1/apps/:app/auth/refresh', { schema: { ...client, body: Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 256 }) }, strict) } }, async (req) => {
     const { app } = req.params as { app: string };

@@ -4,7 +4,7 @@ import type { Core } from '../../domain/context.ts';
 import * as S from '../../protocol/schemas.ts';
 import { requireApiKey } from '../guards.ts';
 import { mintToken } from '../../auth/tokens.ts';
-import { ensureUser, searchUsers } from '../../domain/users.ts';
+import { ensureUser, searchUsers, getUser, updateProfile } from '../../domain/users.ts';
 import * as channels from '../../domain/channels.ts';
 import { publish, history, BACKEND } from '../../domain/messages.ts';
 import { unreadCounts } from '../../domain/unread.ts';
@@ -74,10 +74,19 @@ export function serverApiRoutes(http: FastifyInstance, core: Core): void {
     return { presence: await core.presence.get(p(req).app, p(req).channel) };
   });
   http.get('/v1/apps/:app/users', {
-    schema: { ...s, params: S.AppParams, querystring: Type.Object({ prefix: Type.Optional(Type.String({ maxLength: 128 })), field: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_]+$', maxLength: 64 })), value: Type.Optional(Type.String({ maxLength: 256 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })), cursor: Type.Optional(Type.String({ maxLength: 256 })) }, strict) },
+    schema: { ...s, params: S.AppParams, querystring: Type.Object({ prefix: Type.Optional(Type.String({ maxLength: 128 })), field: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_]+$', maxLength: 64 })), value: Type.Optional(Type.String({ maxLength: 256 })), private: Type.Optional(Type.Boolean()), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })), cursor: Type.Optional(Type.String({ maxLength: 256 })) }, strict) },
   }, async (req) => {
     await requireApiKey(core, req, p(req).app);
-    return searchUsers(core, p(req).app, req.query as Parameters<typeof searchUsers>[2]);
+    return searchUsers(core, p(req).app, req.query as Parameters<typeof searchUsers>[2], 'backend');
+  });
+  const UserParams = Type.Object({ app: S.AppId, user: S.UserId });
+  http.get('/v1/apps/:app/users/:user', { schema: { ...s, params: UserParams } }, async (req) => {
+    await requireApiKey(core, req, p(req).app);
+    return getUser(core, p(req).app, p(req).user, 'backend');
+  });
+  http.patch('/v1/apps/:app/users/:user', { schema: { ...s, params: UserParams, body: S.UserUpdateBody } }, async (req) => {
+    await requireApiKey(core, req, p(req).app);
+    return updateProfile(core, p(req).app, p(req).user, req.body as { profile?: Record<string, unknown>; privateProfile?: Record<string, unknown> });
   });
   http.get('/v1/apps/:app/users/:user/unread', { schema: { ...s, params: Type.Object({ app: S.AppId, user: S.UserId }) } }, async (req) => {
     await requireApiKey(core, req, p(req).app);

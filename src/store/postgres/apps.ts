@@ -1,13 +1,14 @@
 import type pg from 'pg';
 import type { AppRecord, AppStore } from '../store.ts';
-import { conflictAware, tx } from './db.ts';
+import { conflictAware, json, tx } from './db.ts';
+import { withDefaults, type AppSettings } from '../../protocol/app-settings.ts';
 
 /** Tables holding rows owned by an app; deleting an app clears each of them. */
-const OWNED = ['users', 'sessions', 'channel_members', 'messages', 'read_positions', 'user_groups', 'channels'];
+const OWNED = ['users', 'sessions', 'refresh_rotations', 'channel_members', 'messages', 'read_positions', 'user_groups', 'channels'];
 
-interface AppRow { id: string; name: string; key: string; secret: string; created_at: number }
+interface AppRow { id: string; name: string; key: string; secret: string; settings: unknown; created_at: number }
 
-const toApp = (r: AppRow): AppRecord => ({ id: r.id, name: r.name, key: r.key, secret: r.secret, createdAt: r.created_at });
+const toApp = (r: AppRow): AppRecord => ({ id: r.id, name: r.name, key: r.key, secret: r.secret, settings: withDefaults(r.settings), createdAt: r.created_at });
 
 /** See AppStore. */
 export class PostgresAppStore implements AppStore {
@@ -15,8 +16,8 @@ export class PostgresAppStore implements AppStore {
 
   async create(app: AppRecord): Promise<void> {
     await conflictAware(this.pool.query(
-      'INSERT INTO apps (id, name, key, secret, created_at) VALUES ($1, $2, $3, $4, $5)',
-      [app.id, app.name, app.key, app.secret, app.createdAt],
+      'INSERT INTO apps (id, name, key, secret, settings, created_at) VALUES ($1, $2, $3, $4, $5, $6)',
+      [app.id, app.name, app.key, app.secret, json(app.settings ?? {}), app.createdAt],
     ));
   }
 
@@ -28,6 +29,11 @@ export class PostgresAppStore implements AppStore {
   async list(): Promise<AppRecord[]> {
     const { rows } = await this.pool.query<AppRow>('SELECT * FROM apps ORDER BY created_at, id');
     return rows.map(toApp);
+  }
+
+  async updateSettings(appId: string, settings: AppSettings): Promise<boolean> {
+    const res = await this.pool.query('UPDATE apps SET settings = $2 WHERE id = $1', [appId, json(settings)]);
+    return res.rowCount === 1;
   }
 
   async delete(appId: string): Promise<boolean> {

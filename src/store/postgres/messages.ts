@@ -17,9 +17,9 @@ const toMessage = (r: MessageRow): MessageRecord => ({
 });
 
 // NUL cannot appear in a PostgreSQL text value, so it separates key parts unambiguously.
-const msgKey = (appId: string, channel: string, id: string): string => `${appId}\0${channel}\0${id}`;
+const msgKey = (m: NewMessage): string => `${m.appId}\0${m.channel}\0${m.senderUser}\0${m.id}`;
 
-/** The stored function (migration 3) does the whole append; see its comments there. */
+/** The stored function (migration 3, per-sender ids since migration 6) does the whole append; see its comments there. */
 const APPEND = `SELECT * FROM append_messages($1::text[], $2::text[], $3::text[], $4::text[], $5::json[],
   $6::text[], $7::text[], $8::text[], $9::int8[], $10::boolean[])`;
 
@@ -45,7 +45,7 @@ export class PostgresMessageStore implements MessageStore {
     for (let j = 0; j < batch.length; j++) {
       const m = batch[j]!;
       if (m.idempotent) {
-        const k = msgKey(m.appId, m.channel, m.id);
+        const k = msgKey(m);
         const first = firstOf.get(k);
         if (first !== undefined) { slot[j] = first; continue; }
         firstOf.set(k, send.length);

@@ -184,6 +184,104 @@ END
 $fn$;
 `,
   },
+  {
+    // Refresh-token reuse detection: every refresh hash a rotation spent, until one refresh lifetime
+    // later (SessionStore.rotate). Presenting one of these again revokes its session.
+    version: 4,
+    name: 'spent refresh tokens',
+    sql: `
+CREATE TABLE refresh_rotations (
+  app_id       text COLLATE "C" NOT NULL,
+  refresh_hash text COLLATE "C" NOT NULL,
+  session_id   text COLLATE "C" NOT NULL,
+  rotated_at   bigint NOT NULL,
+  PRIMARY KEY (app_id, refresh_hash)
+);
+CREATE INDEX refresh_rotations_session ON refresh_rotations (app_id, session_id, rotated_at);
+`,
+  },
+  {
+    // Per-app settings (protocol/app-settings.ts: missing fields read as defaults, so '{}' is "all
+    // defaults") and the private half of user profiles. Constant defaults: no table rewrite.
+    version: 5,
+    name: 'app settings, private profiles',
+    sql: `
+ALTER TABLE apps ADD COLUMN settings json NOT NULL DEFAULT '{}';
+ALTER TABLE users ADD COLUMN private_profile json NOT NULL DEFAULT '{}';
+`,
+  },
+  {
+    // Client message ids are unique per (channel, sender), not per channel: otherwise one user could
+    // publish another's next id first and have the victim's message answered with the squatter's.
+    // The index and append_messages' lookup (the function of migration 3, otherwise unchanged) both
+    // gain the sender. Rows unique per channel are unique per (channel, sender) too.
+    version: 6,
+    name: 'dedupe message ids per sender',
+    sql: `
+DROP INDEX messages_dedupe;
+CREATE UNIQUE INDEX messages_dedupe ON messages (app_id, channel, sender_user, id) WHERE dedupe;
+CREATE OR REPLACE FUNCTION append_messages(
+  p_app text[], p_channel text[], p_id text[], p_event text[], p_data json[],
+  p_user text[], p_device text[], p_client text[], p_time bigint[], p_dedupe boolean[])
+RETURNS TABLE (i integer, msg_offset bigint, known boolean, event text, data json,
+  sender_user text, sender_device text, sender_client text, "time" bigint)
+LANGUAGE plpgsql AS $fn$
+#variable_conflict use_column
+DECLARE
+  locked bigint;
+  wanted bigint;
+BEGIN
+  -- One fixed lock order (app, name) for every appender: batches sharing channels queue instead of
+  -- deadlocking. NO KEY UPDATE serialises appenders without blocking member inserts (KEY SHARE).
+  SELECT
+    (SELECT count(*) FROM (
+      SELECT 1 FROM channels c
+      WHERE (c.app_id, c.name) IN (SELECT k.a, k.n FROM unnest(p_app, p_channel) AS k(a, n))
+      ORDER BY c.app_id, c.name FOR NO KEY UPDATE OF c) l),
+    (SELECT count(*) FROM (SELECT DISTINCT k.a, k.n FROM unnest(p_app, p_channel) AS k(a, n)) d)
+  INTO locked, wanted;
+  IF locked <> wanted THEN
+    RAISE EXCEPTION 'unknown channel' USING ERRCODE = 'XP102';
+  END IF;
+  RETURN QUERY
+  WITH b AS (
+    SELECT * FROM unnest(p_app, p_channel, p_id, p_event, p_data, p_user, p_device, p_client, p_time, p_dedupe)
+      WITH ORDINALITY AS b(app_id, channel, id, event, data, sender_user, sender_device, sender_client, time, dedupe, i)
+  ), k AS (
+    -- Idempotent ids this sender already stored. LATERAL + LIMIT 1 keeps this a probe of
+    -- messages_dedupe per row whatever the planner statistics say.
+    SELECT b.i, m.msg_offset, m.event, m.data, m.sender_user, m.sender_device, m.sender_client, m.time
+    FROM b CROSS JOIN LATERAL (
+      SELECT * FROM messages m
+      WHERE m.app_id = b.app_id AND m.channel = b.channel AND m.sender_user = b.sender_user AND m.id = b.id AND m.dedupe LIMIT 1) m
+    WHERE b.dedupe
+  ), f AS (
+    SELECT b.*, c.top_offset + row_number() OVER (PARTITION BY b.app_id, b.channel ORDER BY b.i) AS msg_offset
+    FROM b JOIN channels c ON c.app_id = b.app_id AND c.name = b.channel
+    WHERE b.i NOT IN (SELECT k.i FROM k)
+  ), ins AS (
+    -- A plain insert for idempotent rows too: under the channel locks the lookup above is exact, so
+    -- a unique violation here would be a bug, and it fails the batch rather than leave a gap.
+    INSERT INTO messages (app_id, channel, msg_offset, id, event, data, sender_user, sender_device, sender_client, time, dedupe)
+    SELECT f.app_id, f.channel, f.msg_offset, f.id, f.event, f.data, f.sender_user, f.sender_device, f.sender_client, f.time, f.dedupe
+    FROM f
+  ), tops AS (
+    UPDATE channels c SET top_offset = t.top
+    FROM (SELECT f.app_id, f.channel, max(f.msg_offset) AS top FROM f GROUP BY f.app_id, f.channel) t
+    WHERE c.app_id = t.app_id AND c.name = t.channel
+  ), reads AS (
+    INSERT INTO read_positions (app_id, user_id, channel, read_offset)
+    SELECT f.app_id, f.sender_user, f.channel, max(f.msg_offset) FROM f WHERE f.sender_user <> ''
+    GROUP BY f.app_id, f.sender_user, f.channel
+    ON CONFLICT (app_id, user_id, channel) DO UPDATE SET read_offset = GREATEST(read_positions.read_offset, EXCLUDED.read_offset)
+  )
+  SELECT f.i::integer, f.msg_offset, false, NULL::text, NULL::json, NULL::text, NULL::text, NULL::text, NULL::bigint FROM f
+  UNION ALL
+  SELECT k.i::integer, k.msg_offset, true, k.event, k.data, k.sender_user, k.sender_device, k.sender_client, k.time FROM k;
+END
+$fn$;
+`,
+  },
 ];
 
 /**

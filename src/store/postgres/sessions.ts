@@ -38,20 +38,43 @@ export class PostgresSessionStore implements SessionStore {
   }
 
   async rotate(appId: string, sessionId: string, oldHash: string, newHash: string, refreshedAt: number, expiresAt: number): Promise<boolean> {
-    // The compare-and-swap is one UPDATE: of two refreshes racing with the same token, one matches.
-    const res = await this.pool.query(
-      `UPDATE sessions SET refresh_hash = $4, refreshed_at = $5, expires_at = $6
-       WHERE app_id = $1 AND id = $2 AND refresh_hash = $3`,
-      [appId, sessionId, oldHash, newHash, refreshedAt, expiresAt],
+    // One statement: the compare-and-swap UPDATE (of two refreshes racing with the same token, one
+    // matches) and, only if it matched, remembering the spent hash and forgetting stale ones.
+    const { rows } = await this.pool.query<{ n: number }>(
+      `WITH u AS (
+         UPDATE sessions SET refresh_hash = $4, refreshed_at = $5, expires_at = $6
+         WHERE app_id = $1 AND id = $2 AND refresh_hash = $3 RETURNING id
+       ), spent AS (
+         INSERT INTO refresh_rotations (app_id, refresh_hash, session_id, rotated_at)
+         SELECT $1, $3, u.id, $5 FROM u ON CONFLICT DO NOTHING
+       ), stale AS (
+         DELETE FROM refresh_rotations
+         WHERE app_id = $1 AND session_id = $2 AND rotated_at < $7 AND EXISTS (SELECT 1 FROM u)
+       )
+       SELECT count(*)::int AS n FROM u`,
+      [appId, sessionId, oldHash, newHash, refreshedAt, expiresAt, refreshedAt - (expiresAt - refreshedAt)],
     );
-    return res.rowCount === 1;
+    return rows[0]!.n === 1;
+  }
+
+  async findRotated(appId: string, refreshHash: string): Promise<{ sessionId: string; rotatedAt: number } | undefined> {
+    const { rows } = await this.pool.query<{ session_id: string; rotated_at: number }>(
+      'SELECT session_id, rotated_at FROM refresh_rotations WHERE app_id = $1 AND refresh_hash = $2', [appId, refreshHash],
+    );
+    return rows[0] && { sessionId: rows[0].session_id, rotatedAt: rows[0].rotated_at };
   }
 
   async revoke(appId: string, sessionId: string, at: number): Promise<boolean> {
-    const res = await this.pool.query(
-      'UPDATE sessions SET revoked_at = $3 WHERE app_id = $1 AND id = $2 AND revoked_at IS NULL', [appId, sessionId, at],
+    const { rows } = await this.pool.query<{ n: number }>(
+      `WITH r AS (
+         UPDATE sessions SET revoked_at = COALESCE(revoked_at, $3) WHERE app_id = $1 AND id = $2 RETURNING id
+       ), spent AS (
+         DELETE FROM refresh_rotations WHERE app_id = $1 AND session_id = $2
+       )
+       SELECT count(*)::int AS n FROM r`,
+      [appId, sessionId, at],
     );
-    return res.rowCount === 1;
+    return rows[0]!.n === 1;
   }
 
   async listForUser(appId: string, userId: string, now: number): Promise<SessionRecord[]> {

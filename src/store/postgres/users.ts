@@ -1,11 +1,13 @@
 import type pg from 'pg';
-import type { Page, UserRecord, UserStore } from '../store.ts';
+import type { Page, UserQuery, UserRecord, UserStore } from '../store.ts';
 import { conflictAware, inInputOrder, json, uniq } from './db.ts';
 
-interface UserRow { app_id: string; user_id: string; password_hash: string | null; profile: Record<string, unknown>; created_at: number }
+interface UserRow {
+  app_id: string; user_id: string; password_hash: string | null; profile: Record<string, unknown>; private_profile: Record<string, unknown>; created_at: number;
+}
 
 const toUser = (r: UserRow): UserRecord => ({
-  appId: r.app_id, userId: r.user_id, passwordHash: r.password_hash, profile: r.profile, createdAt: r.created_at,
+  appId: r.app_id, userId: r.user_id, passwordHash: r.password_hash, profile: r.profile, privateProfile: r.private_profile, createdAt: r.created_at,
 });
 
 /** Escapes LIKE wildcards so a prefix is matched literally. */
@@ -21,8 +23,8 @@ export class PostgresUserStore implements UserStore {
 
   async create(u: UserRecord): Promise<void> {
     await conflictAware(this.pool.query(
-      'INSERT INTO users (app_id, user_id, password_hash, profile, created_at) VALUES ($1, $2, $3, $4, $5)',
-      [u.appId, u.userId, u.passwordHash, json(u.profile ?? {}), u.createdAt],
+      'INSERT INTO users (app_id, user_id, password_hash, profile, private_profile, created_at) VALUES ($1, $2, $3, $4, $5, $6)',
+      [u.appId, u.userId, u.passwordHash, json(u.profile ?? {}), json(u.privateProfile ?? {}), u.createdAt],
     ));
   }
 
@@ -31,12 +33,16 @@ export class PostgresUserStore implements UserStore {
     return rows[0] && toUser(rows[0]);
   }
 
-  async updateProfile(appId: string, userId: string, profile: Record<string, unknown>): Promise<boolean> {
-    const res = await this.pool.query('UPDATE users SET profile = $3 WHERE app_id = $1 AND user_id = $2', [appId, userId, json(profile)]);
+  /** A part not given keeps its value (COALESCE with NULL). */
+  async updateProfile(appId: string, userId: string, p: { profile?: Record<string, unknown>; privateProfile?: Record<string, unknown> }): Promise<boolean> {
+    const res = await this.pool.query(
+      'UPDATE users SET profile = COALESCE($3::json, profile), private_profile = COALESCE($4::json, private_profile) WHERE app_id = $1 AND user_id = $2',
+      [appId, userId, p.profile ? json(p.profile) : null, p.privateProfile ? json(p.privateProfile) : null],
+    );
     return res.rowCount === 1;
   }
 
-  async search(appId: string, q: { prefix?: string; field?: string; value?: string; limit: number; cursor?: string }): Promise<Page<UserRecord>> {
+  async search(appId: string, q: UserQuery): Promise<Page<UserRecord>> {
     const where = ['app_id = $1'];
     const params: unknown[] = [appId];
     const add = (sql: (n: string) => string, v: unknown): void => { params.push(v); where.push(sql(`$${params.length}`)); };
@@ -44,7 +50,7 @@ export class PostgresUserStore implements UserStore {
     if (q.field !== undefined && q.value !== undefined) {
       params.push(q.field);
       const f = `$${params.length}`;
-      add((n) => `profile ->> ${f} = ${n}`, q.value);
+      add((n) => `${q.private ? 'private_profile' : 'profile'} ->> ${f} = ${n}`, q.value);
     }
     if (q.cursor) add((n) => `user_id > ${n}`, decodeCursor(q.cursor));
     const limit = Math.max(0, Math.floor(q.limit));

@@ -1,16 +1,18 @@
 import { Errors } from '../../errors.ts';
 import type { AppRecord, AppStore } from '../store.ts';
 import type { Statements } from './db.ts';
+import { withDefaults, type AppSettings } from '../../protocol/app-settings.ts';
 
 interface AppRow {
   id: string;
   name: string;
   key: string;
   secret: string;
+  settings: string;
   created_at: number;
 }
 
-const COLS = 'id, name, key, secret, created_at';
+const COLS = 'id, name, key, secret, settings, created_at';
 
 /** See AppStore (src/store/store.ts). */
 export class SqliteAppStore implements AppStore {
@@ -18,8 +20,8 @@ export class SqliteAppStore implements AppStore {
 
   async create(app: AppRecord): Promise<void> {
     const r = this.q
-      .get(`INSERT INTO apps (${COLS}) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
-      .run(app.id, app.name, app.key, app.secret, app.createdAt);
+      .get(`INSERT INTO apps (${COLS}) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
+      .run(app.id, app.name, app.key, app.secret, JSON.stringify(app.settings ?? {}), app.createdAt);
     if (r.changes === 0) throw Errors.conflict.with(`app ${app.id} (or its key) already exists`);
   }
 
@@ -32,11 +34,15 @@ export class SqliteAppStore implements AppStore {
     return (this.q.get(`SELECT ${COLS} FROM apps ORDER BY id`).all() as AppRow[]).map(toApp);
   }
 
+  async updateSettings(appId: string, settings: AppSettings): Promise<boolean> {
+    return this.q.get('UPDATE apps SET settings = ? WHERE id = ?').run(JSON.stringify(settings), appId).changes > 0;
+  }
+
   /** One transaction over every table that holds app rows (there are no FK cascades). */
   async delete(appId: string): Promise<boolean> {
     return this.q.db.transaction(() => {
       const gone = this.q.get('DELETE FROM apps WHERE id = ?').run(appId).changes > 0;
-      for (const table of ['users', 'sessions', 'channels', 'channel_members', 'messages', 'read_positions', 'user_groups']) {
+      for (const table of ['users', 'sessions', 'channels', 'channel_members', 'messages', 'read_positions', 'user_groups', 'refresh_rotations']) {
         this.q.get(`DELETE FROM ${table} WHERE app_id = ?`).run(appId);
       }
       return gone;
@@ -45,5 +51,5 @@ export class SqliteAppStore implements AppStore {
 }
 
 function toApp(r: AppRow): AppRecord {
-  return { id: r.id, name: r.name, key: r.key, secret: r.secret, createdAt: r.created_at };
+  return { id: r.id, name: r.name, key: r.key, secret: r.secret, settings: withDefaults(JSON.parse(r.settings)), createdAt: r.created_at };
 }

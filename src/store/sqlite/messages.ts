@@ -45,7 +45,7 @@ export class SqliteMessageStore implements MessageStore {
    * The whole batch runs in one IMMEDIATE transaction (the write lock is taken before the top
    * offsets are read, so another process sharing the file cannot allocate the same offsets).
    * Each channel's top is read once per batch and written once at the end. Only idempotent
-   * messages go through the partial unique index (app, channel, id) WHERE dedupe, which detects a
+   * messages go through the partial unique index (app, channel, sender, id) WHERE dedupe, which detects a
    * duplicate on insert (no lookup before every insert); the others are plain inserts.
    * Durability: WAL with synchronous=NORMAL survives a process crash; a power loss may lose the
    * last commits (the trade-off the embedded default makes for throughput).
@@ -62,7 +62,7 @@ export class SqliteMessageStore implements MessageStore {
     const selectTop = this.q.get<[string, string]>('SELECT top_offset FROM channels WHERE app_id = ? AND name = ?').pluck();
     // The conflict target names the partial index's WHERE: SQLite only matches a partial index that way.
     const insertOnce = this.q.get(
-      `INSERT INTO messages (${COLS}, dedupe) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT (app_id, channel, id) WHERE dedupe DO NOTHING`,
+      `INSERT INTO messages (${COLS}, dedupe) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT (app_id, channel, sender_user, id) WHERE dedupe DO NOTHING`,
     );
     const insert = this.q.get(`INSERT INTO messages (${COLS}, dedupe) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`);
     const tops = new Map<string, Top>();
@@ -83,7 +83,7 @@ export class SqliteMessageStore implements MessageStore {
       const r = (m.idempotent ? insertOnce : insert)
         .run(m.appId, m.channel, offset, m.id, m.event, toJson(data), m.senderUser, m.senderDevice, m.senderClient, m.time);
       if (r.changes === 0) {
-        out[i] = this.existing(m.appId, m.channel, m.id);
+        out[i] = this.existing(m.appId, m.channel, m.senderUser, m.id);
         continue;
       }
       t.top = offset;
@@ -106,8 +106,10 @@ export class SqliteMessageStore implements MessageStore {
     return out;
   }
 
-  private existing(appId: string, channel: string, id: string): MessageRecord {
-    const row = this.q.get(`SELECT ${COLS} FROM messages WHERE app_id = ? AND channel = ? AND id = ? AND dedupe`).get(appId, channel, id) as MessageRow;
+  private existing(appId: string, channel: string, sender: string, id: string): MessageRecord {
+    const row = this.q
+      .get(`SELECT ${COLS} FROM messages WHERE app_id = ? AND channel = ? AND sender_user = ? AND id = ? AND dedupe`)
+      .get(appId, channel, sender, id) as MessageRow;
     return toMessage(row);
   }
 

@@ -114,6 +114,43 @@ DROP INDEX messages_id;
 CREATE UNIQUE INDEX messages_dedupe ON messages (app_id, channel, id) WHERE dedupe;
 `,
   },
+  {
+    // Refresh-token reuse detection: every refresh hash a rotation spent, until one refresh lifetime
+    // later (SessionStore.rotate). Presenting one of these again revokes its session.
+    version: 3,
+    name: 'spent refresh tokens',
+    sql: `
+CREATE TABLE refresh_rotations (
+  app_id       TEXT NOT NULL,
+  refresh_hash TEXT NOT NULL,
+  session_id   TEXT NOT NULL,
+  rotated_at   INTEGER NOT NULL,
+  PRIMARY KEY (app_id, refresh_hash)
+) WITHOUT ROWID;
+CREATE INDEX refresh_rotations_session ON refresh_rotations (app_id, session_id, rotated_at);
+`,
+  },
+  {
+    // Per-app settings (protocol/app-settings.ts: missing fields read as defaults, so '{}' is "all
+    // defaults") and the private half of user profiles.
+    version: 4,
+    name: 'app settings, private profiles',
+    sql: `
+ALTER TABLE apps ADD COLUMN settings TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE users ADD COLUMN private_profile TEXT NOT NULL DEFAULT '{}';
+`,
+  },
+  {
+    // Client message ids are unique per (channel, sender), not per channel: otherwise one user could
+    // publish another's next id first and have the victim's message answered with the squatter's.
+    // Rows unique per channel are unique per (channel, sender) too, so the new index always builds.
+    version: 5,
+    name: 'dedupe message ids per sender',
+    sql: `
+DROP INDEX messages_dedupe;
+CREATE UNIQUE INDEX messages_dedupe ON messages (app_id, channel, sender_user, id) WHERE dedupe;
+`,
+  },
 ];
 
 /**

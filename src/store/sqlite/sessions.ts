@@ -40,18 +40,35 @@ export class SqliteSessionStore implements SessionStore {
     return row && toSession(row);
   }
 
-  /** One conditional UPDATE: the database decides which of two racing refreshes wins. */
+  /** One conditional UPDATE decides which of two racing refreshes wins; the bookkeeping shares its transaction. */
   async rotate(appId: string, sessionId: string, oldHash: string, newHash: string, refreshedAt: number, expiresAt: number): Promise<boolean> {
-    const r = this.q
-      .get('UPDATE sessions SET refresh_hash = ?, refreshed_at = ?, expires_at = ? WHERE app_id = ? AND id = ? AND refresh_hash = ?')
-      .run(newHash, refreshedAt, expiresAt, appId, sessionId, oldHash);
-    return r.changes > 0;
+    return this.q.db.transaction(() => {
+      const r = this.q
+        .get('UPDATE sessions SET refresh_hash = ?, refreshed_at = ?, expires_at = ? WHERE app_id = ? AND id = ? AND refresh_hash = ?')
+        .run(newHash, refreshedAt, expiresAt, appId, sessionId, oldHash);
+      if (r.changes === 0) return false;
+      this.q.get('INSERT INTO refresh_rotations (app_id, refresh_hash, session_id, rotated_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING')
+        .run(appId, oldHash, sessionId, refreshedAt);
+      this.q.get('DELETE FROM refresh_rotations WHERE app_id = ? AND session_id = ? AND rotated_at < ?')
+        .run(appId, sessionId, refreshedAt - (expiresAt - refreshedAt));
+      return true;
+    }).immediate();
+  }
+
+  async findRotated(appId: string, refreshHash: string): Promise<{ sessionId: string; rotatedAt: number } | undefined> {
+    const row = this.q.get('SELECT session_id, rotated_at FROM refresh_rotations WHERE app_id = ? AND refresh_hash = ?').get(appId, refreshHash) as
+      | { session_id: string; rotated_at: number }
+      | undefined;
+    return row && { sessionId: row.session_id, rotatedAt: row.rotated_at };
   }
 
   /** Keeps the first revocation time if the session was already revoked. */
   async revoke(appId: string, sessionId: string, at: number): Promise<boolean> {
-    const r = this.q.get('UPDATE sessions SET revoked_at = COALESCE(revoked_at, ?) WHERE app_id = ? AND id = ?').run(at, appId, sessionId);
-    return r.changes > 0;
+    return this.q.db.transaction(() => {
+      const r = this.q.get('UPDATE sessions SET revoked_at = COALESCE(revoked_at, ?) WHERE app_id = ? AND id = ?').run(at, appId, sessionId);
+      this.q.get('DELETE FROM refresh_rotations WHERE app_id = ? AND session_id = ?').run(appId, sessionId);
+      return r.changes > 0;
+    }).immediate();
   }
 
   async listForUser(appId: string, userId: string, now: number): Promise<SessionRecord[]> {

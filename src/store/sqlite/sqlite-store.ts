@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Store } from '../store.ts';
@@ -12,6 +11,7 @@ import { migrate } from './migrations.ts';
 import { SqliteReadStore } from './reads.ts';
 import { SqliteSessionStore } from './sessions.ts';
 import { SqliteUserStore } from './users.ts';
+import { makePrivateDir, makePrivateFile, tightenIfPresent } from '../../private-files.ts';
 
 /** SQLite's default autocheckpoint mark, in pages. */
 const DEFAULT_CHECKPOINT_PAGES = 1000;
@@ -37,7 +37,13 @@ export class SqliteStore implements Store {
   private closing?: Promise<void>;
 
   constructor(filePath: string) {
-    if (filePath !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(filePath)), { recursive: true });
+    if (filePath !== ':memory:') {
+      // App secrets and password hashes live here: owner-only. SQLite gives the -wal and -shm files
+      // it creates the database file's mode, so a 0600 database keeps them 0600 too.
+      makePrivateDir(path.dirname(path.resolve(filePath)));
+      makePrivateFile(filePath);
+      for (const suffix of ['-wal', '-shm', '-journal']) tightenIfPresent(filePath + suffix);
+    }
     this.db = new Database(filePath);
     // WAL: readers never block the writer. synchronous=NORMAL: a commit survives a process crash
     // without an fsync per transaction (a power loss may drop the last commits).

@@ -1,5 +1,5 @@
 import { Errors } from '../../errors.ts';
-import type { Page, UserRecord, UserStore } from '../store.ts';
+import type { Page, UserQuery, UserRecord, UserStore } from '../store.ts';
 import { uniq, type Statements } from './db.ts';
 
 interface UserRow {
@@ -7,10 +7,11 @@ interface UserRow {
   user_id: string;
   password_hash: string | null;
   profile: string;
+  private_profile: string;
   created_at: number;
 }
 
-const COLS = 'app_id, user_id, password_hash, profile, created_at';
+const COLS = 'app_id, user_id, password_hash, profile, private_profile, created_at';
 
 /** See UserStore (src/store/store.ts). */
 export class SqliteUserStore implements UserStore {
@@ -18,8 +19,8 @@ export class SqliteUserStore implements UserStore {
 
   async create(u: UserRecord): Promise<void> {
     const r = this.q
-      .get(`INSERT INTO users (${COLS}) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
-      .run(u.appId, u.userId, u.passwordHash, JSON.stringify(u.profile ?? {}), u.createdAt);
+      .get(`INSERT INTO users (${COLS}) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
+      .run(u.appId, u.userId, u.passwordHash, JSON.stringify(u.profile ?? {}), JSON.stringify(u.privateProfile ?? {}), u.createdAt);
     if (r.changes === 0) throw Errors.conflict.with(`user ${u.userId} already exists`);
   }
 
@@ -28,8 +29,11 @@ export class SqliteUserStore implements UserStore {
     return row && toUser(row);
   }
 
-  async updateProfile(appId: string, userId: string, profile: Record<string, unknown>): Promise<boolean> {
-    const r = this.q.get('UPDATE users SET profile = ? WHERE app_id = ? AND user_id = ?').run(JSON.stringify(profile ?? {}), appId, userId);
+  /** A part not given keeps its value (COALESCE with NULL). */
+  async updateProfile(appId: string, userId: string, p: { profile?: Record<string, unknown>; privateProfile?: Record<string, unknown> }): Promise<boolean> {
+    const r = this.q
+      .get('UPDATE users SET profile = COALESCE(?, profile), private_profile = COALESCE(?, private_profile) WHERE app_id = ? AND user_id = ?')
+      .run(p.profile ? JSON.stringify(p.profile) : null, p.privateProfile ? JSON.stringify(p.privateProfile) : null, appId, userId);
     return r.changes > 0;
   }
 
@@ -39,7 +43,7 @@ export class SqliteUserStore implements UserStore {
    * keeps the match literal. A profile field cannot be indexed in general: those rows are filtered
    * while walking the app's users in key order, which stays bounded by `limit` matches.
    */
-  async search(appId: string, q: { prefix?: string; field?: string; value?: string; limit: number; cursor?: string }): Promise<Page<UserRecord>> {
+  async search(appId: string, q: UserQuery): Promise<Page<UserRecord>> {
     const where = ['app_id = ?'];
     const args: unknown[] = [appId];
     if (q.cursor !== undefined) {
@@ -59,7 +63,8 @@ export class SqliteUserStore implements UserStore {
       // Compared as text: strings by their value; numbers and booleans by their JSON spelling ("30",
       // "true"), the same as PostgreSQL's ->> operator.
       const p = jsonPath(q.field);
-      where.push(`(CASE json_type(profile, ?) WHEN 'text' THEN json_extract(profile, ?) ELSE profile -> ? END) = ?`);
+      const col = q.private ? 'private_profile' : 'profile';
+      where.push(`(CASE json_type(${col}, ?) WHEN 'text' THEN json_extract(${col}, ?) ELSE ${col} -> ? END) = ?`);
       args.push(p, p, p, q.value);
     }
     const limit = Math.max(0, Math.floor(q.limit));
@@ -84,7 +89,7 @@ export class SqliteUserStore implements UserStore {
 }
 
 function toUser(r: UserRow): UserRecord {
-  return { appId: r.app_id, userId: r.user_id, passwordHash: r.password_hash, profile: JSON.parse(r.profile), createdAt: r.created_at };
+  return { appId: r.app_id, userId: r.user_id, passwordHash: r.password_hash, profile: JSON.parse(r.profile), privateProfile: JSON.parse(r.private_profile), createdAt: r.created_at };
 }
 
 function encodeCursor(userId: string): string {
