@@ -53,6 +53,8 @@ export interface LoadResult {
   /** The measured window in CLOCK_MONOTONIC µs (the clock of V8 CPU profiles), to cut a profile to it. */
   windowUs: [number, number];
   serverCpu: number;
+  /** The part of serverCpu spent in the kernel (system calls: socket writes, fsync…), % of one core. */
+  serverSysCpu: number;
   serverCpuMax: number;
   loadCpu: number;
   loadCpuMax: number;
@@ -158,6 +160,7 @@ async function runPhase(target: Target, plan: LoadPlan, phase: Phase, pool: Load
     bytesPerSec: rate('bytesIn'),
     windowUs,
     serverCpu: sc.total,
+    serverSysCpu: sc.sys,
     serverCpuMax: sc.max,
     loadCpu: lc.total,
     loadCpuMax: lc.max,
