@@ -19,7 +19,7 @@ export interface Phase {
   window?: number;
   warmupMs: number;
   measureMs: number;
-  /** How long to wait for the last messages once publishing stopped. Default 20 s. */
+  /** Once publishing stopped, how long to wait for the last messages after the latest arrival. Default 20 s. */
   drainMs?: number;
 }
 

@@ -58,6 +58,7 @@ export type WorkerCmd =
   | { cmd: 'credit'; upTo: number }
   | { cmd: 'mark'; measuring: boolean }
   | { cmd: 'stop' }
+  /** Wait for every expected message and ack; give up after `timeoutMs` without progress. */
   | { cmd: 'drain'; finals: [number, number][]; timeoutMs: number }
   | { cmd: 'close' };
 

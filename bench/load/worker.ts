@@ -11,6 +11,7 @@ import type { ClientSpec, DrainReply, PublishCmd, SetupCmd, WorkerCmd } from './
 
 const KEY = 2 ** 26; // seq < 67M: key = u * KEY + seq fits a double exactly
 const MAX_GAP_TRACKED = 100_000;
+const DRAIN_CAP_MS = 120_000;
 
 class Client extends Conn {
   n = 0;
@@ -243,8 +244,19 @@ async function drain(finals: Map<number, number>, timeoutMs: number): Promise<Dr
     }
     return n;
   };
-  const deadline = Date.now() + timeoutMs;
-  while ((missing() > 0 || acked < published) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  // A slow server may still be working through a backlog (Socket.IO with 100 publishes to 10,000
+  // subscribers in flight needs ~15 s): wait as long as messages or acks keep arriving, and give up
+  // only after `timeoutMs` without any, or after DRAIN_CAP_MS in all.
+  const cap = Date.now() + DRAIN_CAP_MS;
+  let deadline = Date.now() + timeoutMs;
+  let seen = delivered + acked;
+  while ((missing() > 0 || acked < published) && Date.now() < deadline && Date.now() < cap) {
+    await new Promise((r) => setTimeout(r, 50));
+    if (delivered + acked !== seen) {
+      seen = delivered + acked;
+      deadline = Date.now() + timeoutMs;
+    }
+  }
   const r: DrainReply = { lost: missing(), dup, ooo, unacked: published - acked, offsetErrors, failures, reasons: reasons.splice(0), lat: lat.splice(0), done: done.splice(0), ack: ackLat.splice(0) };
   dup = ooo = offsetErrors = failures = 0; // the next phase reports its own (lost is recomputed)
   return r;
