@@ -23,7 +23,8 @@ function label(f: CallFrame): string {
   const name = f.functionName || '(anonymous)';
   if (!f.url) return name;
   const url = f.url.replace(/^file:\/\//, '').replace(/^.*\/node_modules\//, '~/').replace(/^.*\/(src|bench)\//, '$1/');
-  return `${name} ${url}:${f.lineNumber + 1}`;
+  // files loaded through tsx report line 0 for every function: show a line only when there is one
+  return f.lineNumber > 0 ? `${name} ${url}:${f.lineNumber + 1}` : `${name} ${url}`;
 }
 
 function main(): void {
@@ -64,15 +65,17 @@ function main(): void {
     }
   }
   const wall = total + idle;
-  console.log(`window ${(wall / 1e6).toFixed(2)} s: busy ${(total / 1e6).toFixed(2)} s (${((100 * total) / Math.max(1, wall)).toFixed(1)} %)` + (per ? `, ${per} units: ${(total / per).toFixed(3)} µs busy per unit` : ''));
+  const out: string[] = [];
+  out.push(`window ${(wall / 1e6).toFixed(2)} s: busy ${(total / 1e6).toFixed(2)} s (${((100 * total) / Math.max(1, wall)).toFixed(1)} %)` + (per ? `, ${per} units: ${(total / per).toFixed(3)} µs busy per unit` : ''));
   const print = (title: string, m: Map<string, number>): void => {
-    console.log(`\n${title} (% of busy time${per ? ', µs per unit' : ''})`);
+    out.push(`\n${title} (% of busy time${per ? ', µs per unit' : ''})`);
     for (const [k, v] of [...m].sort((a, b) => b[1] - a[1]).slice(0, top)) {
-      console.log(`${((100 * v) / total).toFixed(1).padStart(6)} %${per ? `  ${(v / per).toFixed(4).padStart(8)}` : ''}  ${k}`);
+      out.push(`${((100 * v) / total).toFixed(1).padStart(6)} %${per ? `  ${(v / per).toFixed(4).padStart(8)}` : ''}  ${k}`);
     }
   };
   print('self time', self);
   print('inclusive time', incl);
+  process.stdout.write(out.join('\n') + '\n'); // one write: piping into `head` ends quietly
 }
 
 main();
