@@ -1,9 +1,10 @@
 /**
- * XPUSH benchmark suite (issue 4). `npm run bench` runs the quick suite (< 3 minutes),
+ * XPUSH benchmark suite (issues 4 and 13). `npm run bench` runs the quick suite (~5 minutes),
  * `npm run bench -- --full` the full one. Options:
- *   --only broadcast,chat,ingest,idle,cluster   scenarios to run (default: all)
- *   --servers xpush,socketio,bare               servers to compare (default: all three)
- *   --workers N                                 load-generator processes (default 3)
+ *   --only broadcast,acked,chat,ingest,idle,cluster   scenarios to run (default: all)
+ *   --servers xpush,socketio,bare,centrifugal         servers to compare (default: all four)
+ *   --workers N                                       load-generator processes (default 3)
+ *   --acked-channel, --acked-protobuf                 variants of the acked scenario (scenarios/acked.ts)
  * Prints one table per scenario, writes bench/results/<timestamp>.json and bench/results/latest.json,
  * and exits 1 if any message was lost, duplicated or reordered, or a run failed.
  */
@@ -15,12 +16,13 @@ import { KINDS, type Kind } from './lib/targets.ts';
 import type { Ctx, Scenario } from './lib/ctx.ts';
 import type { Table } from './lib/report.ts';
 import { broadcast } from './scenarios/broadcast.ts';
+import { acked } from './scenarios/acked.ts';
 import { chat } from './scenarios/chat.ts';
 import { ingest } from './scenarios/ingest.ts';
 import { idle } from './scenarios/idle.ts';
 import { cluster } from './scenarios/cluster.ts';
 
-const SCENARIOS: Scenario[] = [broadcast, chat, ingest, idle, cluster];
+const SCENARIOS: Scenario[] = [broadcast, acked, chat, ingest, idle, cluster];
 /** The most connections one process holds in any scenario (idle and broadcast: 10,000 on one server). */
 const MAX_CONNECTIONS = 10_000;
 
@@ -63,6 +65,7 @@ async function main(): Promise<void> {
     full,
     kinds,
     workers,
+    option,
     log: (m) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${m}\n`),
   };
   const m = machine();

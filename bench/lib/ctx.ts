@@ -7,6 +7,8 @@ export interface Ctx {
   full: boolean;
   kinds: Kind[];
   workers: number;
+  /** A scenario's own command-line option (`--name value` or `--name=value`), or undefined. */
+  option(name: string): string | undefined;
   log(msg: string): void;
 }
 

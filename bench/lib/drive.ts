@@ -12,11 +12,14 @@ import type { Target } from './targets.ts';
 /** One publishing phase on the same connections: the next phase continues the sequences. */
 export interface Phase {
   publish: Omit<PublishCmd, 'cmd'>;
-  /** Window mode: how many messages the publisher may be ahead of the slowest subscriber. */
+  /**
+   * How many messages the publisher may be ahead of the slowest subscriber: window mode's pace
+   * (default 64); in closed mode an optional safety bound on top of the acks.
+   */
   window?: number;
   warmupMs: number;
   measureMs: number;
-  /** How long to wait for the last messages once publishing stopped. Default 20 s. */
+  /** Once publishing stopped, how long to wait for the last messages after the latest arrival. Default 20 s. */
   drainMs?: number;
 }
 
@@ -27,6 +30,11 @@ export interface LoadPlan {
   phases: Phase[];
   workers: number;
   dataBytes?: number;
+  /**
+   * Workers that stay at normal priority in throughput phases: a publisher with a process of its own
+   * (acked broadcast) must react to its acks at once, not after the niced subscribers' turn.
+   */
+  normalPriority?: number[];
   /** Extra CPU meter sampled over the same window (e.g. Redis in the cluster). */
   extraCpu?: () => Promise<number>;
 }
@@ -36,7 +44,17 @@ export interface LoadResult {
   deliveredPerSec: number;
   publishedPerSec: number;
   ackedPerSec: number;
+  /** Closed mode with a window: % of the acks after which the publisher had to wait for the subscribers. */
+  heldPct: number;
+  /** Subscribers' WebSocket frames, TCP reads and bytes received per second. */
+  framesPerSec: number;
+  readsPerSec: number;
+  bytesPerSec: number;
+  /** The measured window in CLOCK_MONOTONIC µs (the clock of V8 CPU profiles), to cut a profile to it. */
+  windowUs: [number, number];
   serverCpu: number;
+  /** The part of serverCpu spent in the kernel (system calls: socket writes, fsync…), % of one core. */
+  serverSysCpu: number;
   serverCpuMax: number;
   loadCpu: number;
   loadCpuMax: number;
@@ -67,7 +85,7 @@ export async function connectClients(
   });
   try {
     const res = await pool.all<{ ready: number; failed: number; reasons: string[] }>((w) => ({
-      cmd: 'setup', proto: target.kind, urls: target.urls, auth: target.auth, clients: per[w], dataBytes: plan.dataBytes ?? 100, concurrency: 64,
+      cmd: 'setup', proto: target.proto, urls: target.urls, auth: target.auth, clients: per[w], dataBytes: plan.dataBytes ?? 100, concurrency: 64,
     }));
     const failed = res.reduce((a, r) => a + r.failed, 0);
     if (failed) throw new Error(`${failed} of ${plan.clients.length} clients could not connect/subscribe: ${res.flatMap((r) => r.reasons).slice(0, 3).join('; ')}`);
@@ -83,6 +101,7 @@ export async function runLoad(target: Target, plan: LoadPlan): Promise<LoadResul
   const t0 = performance.now();
   const { pool, owner } = await connectClients(target, plan);
   const setupSec = (performance.now() - t0) / 1000;
+  if (process.env.BENCH_DEBUG) process.stderr.write(`  ${plan.clients.length} clients ready in ${setupSec.toFixed(1)} s\n`);
   try {
     const out: LoadResult[] = [];
     for (const phase of plan.phases) out.push({ ...(await runPhase(target, plan, phase, pool, owner)), setupSec });
@@ -94,10 +113,10 @@ export async function runLoad(target: Target, plan: LoadPlan): Promise<LoadResul
 }
 
 async function runPhase(target: Target, plan: LoadPlan, phase: Phase, pool: LoadPool, owner: number[]): Promise<Omit<LoadResult, 'setupSec'>> {
-  const window = phase.publish.mode === 'window' ? phase.window ?? 64 : 0;
-  pool.setPriority(phase.publish.mode !== 'rate');
+  const window = phase.window ?? (phase.publish.mode === 'window' ? 64 : 0);
+  pool.setPriority(phase.publish.mode !== 'rate', plan.normalPriority);
   if (window) startCredit(pool, plan, owner, window);
-  await pool.all(() => ({ cmd: 'publish', ...phase.publish }));
+  await pool.all(() => ({ cmd: 'publish', ...phase.publish, credit: window > 0 }));
   await sleep(phase.warmupMs);
 
   const server = new CpuMeter(target.procs.map((p) => p.pid));
@@ -119,8 +138,15 @@ async function runPhase(target: Target, plan: LoadPlan, phase: Phase, pool: Load
   const stops = await pool.all<{ finals: [number, number][] }>(() => ({ cmd: 'stop' }));
   pool.onMin = undefined;
   const finals = stops.flatMap((s) => s.finals);
+  const tDrain = performance.now();
   const drains = await pool.all<DrainReply>(() => ({ cmd: 'drain', finals, timeoutMs: phase.drainMs ?? 20_000 }));
+  if (process.env.BENCH_DEBUG) process.stderr.write(`  phase ${JSON.stringify(phase.publish)}: drained in ${((performance.now() - tDrain) / 1000).toFixed(1)} s\n`);
 
+  const windowUs: [number, number] = [Math.min(...m0.map((m) => m.t)), Math.max(...m1.map((m) => m.t))];
+  if (process.env.BENCH_SERVER_PROF) {
+    const delivered = m1.reduce((a, r, i) => a + r.delivered - m0[i].delivered, 0);
+    process.stderr.write(`  measured window (for bench/prof-top.ts): --window ${windowUs.join(',')} --per ${delivered}  (deliveries)\n`);
+  }
   const extraCpu = extra0 !== undefined && extra1 !== undefined ? (100 * (extra1 - extra0)) / sc.seconds : undefined;
   const rate = (k: keyof MarkReply): number => m1.reduce((a, r, i) => a + (r[k] - m0[i][k]) / ((r.t - m0[i].t) / 1e6), 0);
   const sum = (k: keyof LoadResult['errors']): number => drains.reduce((a, d) => a + d[k], 0);
@@ -128,7 +154,13 @@ async function runPhase(target: Target, plan: LoadPlan, phase: Phase, pool: Load
     deliveredPerSec: rate('delivered'),
     publishedPerSec: rate('published'),
     ackedPerSec: rate('acked'),
+    heldPct: rate('acked') > 0 ? (100 * rate('held')) / rate('acked') : 0,
+    framesPerSec: rate('frames'),
+    readsPerSec: rate('reads'),
+    bytesPerSec: rate('bytesIn'),
+    windowUs,
     serverCpu: sc.total,
+    serverSysCpu: sc.sys,
     serverCpuMax: sc.max,
     loadCpu: lc.total,
     loadCpuMax: lc.max,
@@ -143,7 +175,7 @@ async function runPhase(target: Target, plan: LoadPlan, phase: Phase, pool: Load
   };
 }
 
-/** Window mode: the publisher may run `window` messages ahead of the slowest subscriber anywhere. */
+/** The publisher may run `window` messages ahead of the slowest subscriber anywhere. */
 function startCredit(pool: LoadPool, plan: LoadPlan, owner: number[], window: number): void {
   const watching = new Set(plan.clients.filter((c) => c.expect.length).map((c) => owner[c.u]));
   const mins = new Map<number, number>();

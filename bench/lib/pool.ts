@@ -47,10 +47,10 @@ export class LoadPool {
    * Latency phases run at normal priority so a delivery is timed when it arrives (going back to 0
    * needs CAP_SYS_NICE; without it the workers stay niced and that is printed).
    */
-  setPriority(throughput: boolean): void {
-    for (const w of this.workers) {
+  setPriority(throughput: boolean, keepNormal: number[] = []): void {
+    for (const [i, w] of this.workers.entries()) {
       try {
-        os.setPriority(w.pid!, throughput ? LOAD_NICE : 0);
+        os.setPriority(w.pid!, throughput && !keepNormal.includes(i) ? LOAD_NICE : 0);
       } catch {
         if (!this.warned) process.stderr.write('bench: cannot restore the load generator priority (needs CAP_SYS_NICE); latency includes its scheduling\n');
         this.warned = true;

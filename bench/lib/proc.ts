@@ -13,9 +13,15 @@ const TICKS_PER_SEC = 100; // CLK_TCK on Linux
 
 /** CPU seconds (user + system, all threads) used so far by process `pid`. */
 export function cpuSeconds(pid: number): number {
+  const t = cpuTimes(pid);
+  return t.user + t.sys;
+}
+
+/** CPU seconds used so far by process `pid` (all threads), in user space and in the kernel. */
+export function cpuTimes(pid: number): { user: number; sys: number } {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / TICKS_PER_SEC; // fields 14 and 15: utime, stime
+  return { user: Number(f[11]) / TICKS_PER_SEC, sys: Number(f[12]) / TICKS_PER_SEC }; // fields 14 and 15: utime, stime
 }
 
 export function rssBytes(pid: number): number {
@@ -25,18 +31,20 @@ export function rssBytes(pid: number): number {
 
 /** CPU use of a set of processes over an interval, in % of one core. */
 export class CpuMeter {
-  private start: number[] = [];
+  private start: { user: number; sys: number }[] = [];
   private t0 = 0;
   constructor(readonly pids: number[]) {}
   begin(): void {
     this.t0 = performance.now();
-    this.start = this.pids.map(cpuSeconds);
+    this.start = this.pids.map(cpuTimes);
   }
-  /** [total %, busiest process %] since begin(). */
-  end(): { total: number; max: number; seconds: number } {
+  /** Total %, busiest process %, and the kernel's part of the total (%) since begin(). */
+  end(): { total: number; max: number; sys: number; seconds: number } {
     const secs = (performance.now() - this.t0) / 1000;
-    const used = this.pids.map((p, i) => cpuSeconds(p) - this.start[i]);
-    return { total: (100 * used.reduce((a, b) => a + b, 0)) / secs, max: (100 * Math.max(0, ...used)) / secs, seconds: secs };
+    const now = this.pids.map(cpuTimes);
+    const used = now.map((t, i) => t.user + t.sys - this.start[i].user - this.start[i].sys);
+    const sys = now.reduce((a, t, i) => a + t.sys - this.start[i].sys, 0);
+    return { total: (100 * used.reduce((a, b) => a + b, 0)) / secs, max: (100 * Math.max(0, ...used)) / secs, sys: (100 * sys) / secs, seconds: secs };
   }
 }
 

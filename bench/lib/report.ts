@@ -1,6 +1,6 @@
 /** Result tables: one per scenario, printed as text and written as JSON. */
 import { errorCount, type LoadResult } from './drive.ts';
-import { KINDS, LABEL, NotAvailable, type Kind } from './targets.ts';
+import { KINDS, LABEL, NotAvailable, RATIO_REFS, type Kind } from './targets.ts';
 
 export interface Row {
   figure: string;
@@ -58,7 +58,7 @@ export class Table {
     return {
       name: this.name,
       title: this.title,
-      rows: this.rows.map((r) => ({ figure: r.figure, ...r.values, 'XPUSH/Socket.IO': ratio(r, 'socketio'), 'XPUSH/bare': ratio(r, 'bare') })),
+      rows: this.rows.map((r) => ({ figure: r.figure, ...r.values, ...Object.fromEntries(RATIO_REFS.map((x) => [x.label, ratio(r, x.kind)])) })),
       status: this.status,
       notes: this.notes,
       failures: this.failures,
@@ -66,12 +66,11 @@ export class Table {
   }
 
   print(kinds: Kind[]): string {
-    const head = ['figure', ...KINDS.map((k) => LABEL[k]), 'XPUSH/Socket.IO', 'XPUSH/bare'];
+    const head = ['figure', ...KINDS.map((k) => LABEL[k]), ...RATIO_REFS.map((x) => x.label)];
     const lines = this.rows.map((r) => [
       r.figure,
       ...KINDS.map((k) => (r.values[k] !== undefined ? fmt(r.values[k]!) : kinds.includes(k) ? (this.status[k] ?? '—') : 'skipped')),
-      fmtRatio(ratio(r, 'socketio')),
-      fmtRatio(ratio(r, 'bare')),
+      ...RATIO_REFS.map((x) => fmtRatio(ratio(r, x.kind))),
     ]);
     const w = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
     const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ');

@@ -1,15 +1,23 @@
 /**
- * A deployment under test: XPUSH, Socket.IO or the bare `ws` server, as one process or as three nodes
- * sharing Redis. Knows its client URLs, how clients authenticate and how to create channels.
+ * A deployment under test: XPUSH, Socket.IO, the bare `ws` server or the non-storing Centrifugal
+ * server, as one process or (all but the last) as three nodes sharing Redis. Knows its client URLs,
+ * wire protocol, how clients authenticate and how to create channels.
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { ServerProc } from './proc.ts';
+import type { ProtoName } from '../load/protocols.ts';
 
-export type Kind = 'xpush' | 'socketio' | 'bare';
-export const KINDS: Kind[] = ['xpush', 'socketio', 'bare'];
-export const LABEL: Record<Kind, string> = { xpush: 'XPUSH', socketio: 'Socket.IO', bare: 'bare ws' };
+export type Kind = 'xpush' | 'socketio' | 'bare' | 'centrifugal';
+export const KINDS: Kind[] = ['xpush', 'socketio', 'bare', 'centrifugal'];
+export const LABEL: Record<Kind, string> = { xpush: 'XPUSH', socketio: 'Socket.IO', bare: 'bare ws', centrifugal: 'Centrifugal no-store' };
+/** The references XPUSH is divided by, one ratio column each. */
+export const RATIO_REFS: { kind: Kind; label: string }[] = [
+  { kind: 'socketio', label: 'XPUSH/Socket.IO' },
+  { kind: 'bare', label: 'XPUSH/bare' },
+  { kind: 'centrifugal', label: 'XPUSH/Centrifugal' },
+];
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const PG_URL = process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -21,13 +29,22 @@ export interface TargetOpts {
   store?: 'sqlite' | 'postgres';
 }
 
+/**
+ * How a channel keeps its publications. Only XPUSH tells them apart: `durable` is stored and acked
+ * after the commit; `ephemeral` (not stored, acked at fan-out) is planned (issue 13) and reported as
+ * "not available" until XPUSH has it. The references store nothing whatever the kind.
+ */
+export type ChannelKind = 'durable' | 'ephemeral';
+
 export interface Target {
   kind: Kind;
+  /** The wire protocol the load generator speaks to it. */
+  proto: ProtoName;
   urls: string[];
   auth: { secret: string; app: string } | null;
   /** Every server process: their CPU is the server CPU. */
   procs: ServerProc[];
-  createChannels(names: string[]): Promise<void>;
+  createChannels(names: string[], kind?: ChannelKind): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -37,10 +54,12 @@ export class NotAvailable extends Error {}
 export async function startTarget(kind: Kind, opts: TargetOpts = {}): Promise<Target> {
   if (kind === 'xpush') return startXpush(opts);
   const nodes = opts.nodes ?? 1;
+  if (kind === 'centrifugal' && nodes > 1) throw new NotAvailable('the non-storing Centrifugal reference runs on one node only');
   const prefix = `bench-${randomBytes(4).toString('hex')}`;
   const secret = randomBytes(16).toString('hex');
-  const script = kind === 'socketio' ? 'socketio' : 'bare-ws';
-  const args = [...(kind === 'socketio' ? ['--secret', secret] : []), ...(nodes > 1 ? ['--redis', REDIS_URL, '--prefix', prefix] : [])];
+  const script = kind === 'socketio' ? 'socketio' : kind === 'centrifugal' ? 'centrifugal-nostore' : 'bare-ws';
+  const tokens = kind === 'socketio' || kind === 'centrifugal';
+  const args = [...(tokens ? ['--secret', secret] : []), ...(nodes > 1 ? ['--redis', REDIS_URL, '--prefix', prefix] : [])];
   const procs: ServerProc[] = [];
   const stop = async (): Promise<void> => {
     await Promise.all(procs.map((p) => p.stop()));
@@ -52,11 +71,12 @@ export async function startTarget(kind: Kind, opts: TargetOpts = {}): Promise<Ta
     await stop();
     throw new NotAvailable((e as Error).message);
   }
-  const path = kind === 'socketio' ? '/socket.io/?EIO=4&transport=websocket' : '/';
+  const path = kind === 'socketio' ? '/socket.io/?EIO=4&transport=websocket' : kind === 'centrifugal' ? '/connection/websocket' : '/';
   return {
     kind,
+    proto: kind === 'centrifugal' ? 'xpush' : kind,
     urls: procs.map((p) => `ws://127.0.0.1:${p.port}${path}`),
-    auth: kind === 'socketio' ? { secret, app: 'bench' } : null,
+    auth: tokens ? { secret, app: 'bench' } : null,
     procs,
     createChannels: async () => undefined,
     stop,
@@ -102,10 +122,13 @@ async function startXpush(opts: TargetOpts): Promise<Target> {
   const channelProcs = nodes > 1 ? procs.slice(1) : procs;
   return {
     kind: 'xpush',
+    proto: 'xpush',
     urls: channelProcs.map((p) => `ws://127.0.0.1:${p.port}/connection/websocket`),
     auth: { secret: app.secret, app: app.id },
     procs,
-    async createChannels(names) {
+    async createChannels(names, kind = 'durable') {
+      // the hook for ephemeral channels: pass XPUSH's option here once the server has them
+      if (kind === 'ephemeral') throw new NotAvailable('XPUSH has no ephemeral channels yet');
       let next = 0;
       const one = async (): Promise<void> => {
         while (next < names.length) {

@@ -3,7 +3,8 @@
  * generator must stay cheap, so frames are scanned as latin1 strings and only replies that carry
  * something we check (errors, publish offsets) are looked at closely.
  *
- * - xpush: Centrifugal protocol v2 JSON (docs/protocol.md), several objects per frame split by "\n".
+ * - xpush: Centrifugal protocol v2 JSON (docs/protocol.md), several objects per frame split by "\n";
+ *   also spoken to the Centrifugal no-store reference (bench/servers/centrifugal-nostore.ts).
  * - socketio: Engine.IO v4 / Socket.IO v5 packets over the websocket transport, one packet per frame.
  * - bare: the bench's own tiny protocol for bench/servers/bare-ws.ts (`S<ch>`, `P<ack> <ch> <data>`).
  */

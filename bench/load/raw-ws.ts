@@ -14,8 +14,8 @@ export interface RawHandlers {
   text(s: string): void;
   close(code: number, reason: string): void;
   error(e: Error): void;
-  /** A TCP chunk arrived (before its frames are handed over): the moment to read the clock. */
-  chunk(): void;
+  /** A TCP chunk of `bytes` arrived (before its frames are handed over): the moment to read the clock. */
+  chunk(bytes: number): void;
 }
 
 export class RawWs {
@@ -87,7 +87,7 @@ export class RawWs {
   }
 
   private data(chunk: Buffer): void {
-    this.h.chunk();
+    this.h.chunk(chunk.length);
     const b = this.rest ? Buffer.concat([this.rest, chunk]) : chunk;
     this.rest = undefined;
     let i = 0;

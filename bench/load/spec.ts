@@ -29,15 +29,26 @@ export interface SetupCmd {
 /**
  * window: one publisher at full speed, credit-based (`credit` messages) so it never outruns the
  *   slowest subscriber by more than a window; rate: every publisher at `rate` msg/s with a random
- *   phase; closed: every publisher sends its next message when the previous one is acknowledged.
+ *   phase; closed: every publisher keeps `inflight` messages unacknowledged (default 1: it sends its
+ *   next message when the previous one is acknowledged), sending one more on each ack.
  */
 export interface PublishCmd {
   cmd: 'publish';
   mode: 'window' | 'rate' | 'closed';
   rate?: number;
+  /** Closed mode: unacknowledged messages each publisher keeps in flight. Default 1. */
+  inflight?: number;
+  /**
+   * Closed mode: also wait for `credit` messages (set by bench/lib/drive.ts when the phase has a
+   * window), so a server that acks before its subscribers have read never queues without bound.
+   */
+  credit?: boolean;
   /** Expected receivers of each message (all in this worker): measure publish → all received. */
   track?: number;
-  /** Check that acknowledged offsets grow by exactly 1 per publisher (one publisher per channel). */
+  /**
+   * Check the stored offsets in the acks (one publisher per channel): message k of a publisher must
+   * get offset base + k, whatever order the acks arrive in, so none is skipped or repeated.
+   */
   checkOffsets?: boolean;
 }
 
@@ -47,10 +58,22 @@ export type WorkerCmd =
   | { cmd: 'credit'; upTo: number }
   | { cmd: 'mark'; measuring: boolean }
   | { cmd: 'stop' }
+  /** Wait for every expected message and ack; give up after `timeoutMs` without progress. */
   | { cmd: 'drain'; finals: [number, number][]; timeoutMs: number }
   | { cmd: 'close' };
 
-export interface MarkReply { t: number; delivered: number; published: number; acked: number }
+export interface MarkReply {
+  t: number;
+  delivered: number;
+  published: number;
+  acked: number;
+  /** Closed mode with credit: acks after which the next publish had to wait for the subscribers. */
+  held: number;
+  /** Subscribers' TCP reads, WebSocket frames and bytes (with WebSocket headers) received. */
+  reads: number;
+  frames: number;
+  bytesIn: number;
+}
 
 export interface DrainReply {
   lost: number;
@@ -64,6 +87,6 @@ export interface DrainReply {
   lat: number[];
   /** publish → every member received (ms), when `track` was set. */
   done: number[];
-  /** publish → acknowledgement (ms), closed mode. */
+  /** publish → acknowledgement (ms), closed mode, sampled during the measured window. */
   ack: number[];
 }

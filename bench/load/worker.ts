@@ -11,12 +11,17 @@ import type { ClientSpec, DrainReply, PublishCmd, SetupCmd, WorkerCmd } from './
 
 const KEY = 2 ** 26; // seq < 67M: key = u * KEY + seq fits a double exactly
 const MAX_GAP_TRACKED = 100_000;
+const DRAIN_CAP_MS = 120_000;
 
 class Client extends Conn {
   n = 0;
   seq = 0;
-  sentAt = 0;
-  lastOffset = -1;
+  /** Closed mode: publishes this publisher may send (acks received) but has not sent yet. */
+  owed = 0;
+  /** Send time (µs) of each unacknowledged publish, by publish id. */
+  sent = new Map<number, number>();
+  /** offset − sequence of the first acked publish (checkOffsets): the same for every later one. */
+  offsetBase: number | undefined;
   last = new Map<number, number>();
   gaps: Set<number> | undefined;
   /** Resolves the setup promise once: ready or failed. */
@@ -35,7 +40,11 @@ let frameNow = 0;
 let measuring = false;
 let running = false;
 let mode: PublishCmd | undefined;
-let delivered = 0, published = 0, acked = 0;
+let delivered = 0, published = 0, acked = 0, held = 0;
+/** What the subscribers (clients that expect messages) read: TCP reads, WebSocket frames, bytes. */
+let reads = 0, frames = 0, bytesIn = 0;
+/** Closed mode with credit: the publisher may send sequences below this (window mode uses it too). */
+let creditUpTo = Infinity;
 let dup = 0, ooo = 0, lostUntracked = 0, offsetErrors = 0, failures = 0;
 const reasons: string[] = [];
 const lat: number[] = [], done: number[] = [], ackLat: number[] = [];
@@ -79,17 +88,28 @@ const sink: Sink = {
   },
   ack(conn, id, offset) {
     const c = conn as Client;
+    const seq = id - FIRST_PUBLISH_ID;
+    const sentAt = c.sent.get(id);
+    if (sentAt === undefined) {
+      failures++;
+      if (reasons.length < 20) reasons.push(`client ${c.index}: ack for publish ${seq}, which is not awaiting one`);
+      return;
+    }
+    c.sent.delete(id);
     acked++;
     if (mode?.checkOffsets && offset >= 0) {
-      if (c.lastOffset >= 0 && offset !== c.lastOffset + 1) {
+      c.offsetBase ??= offset - seq;
+      if (offset - seq !== c.offsetBase) {
         offsetErrors++;
-        if (reasons.length < 20) reasons.push(`client ${c.index}: ack ${id - FIRST_PUBLISH_ID} has offset ${offset} after ${c.lastOffset}`);
+        if (reasons.length < 20) reasons.push(`client ${c.index}: publish ${seq} acked with offset ${offset}, expected ${c.offsetBase + seq}`);
       }
-      c.lastOffset = offset;
     }
     if (mode?.mode === 'closed') {
-      if (measuring) ackLat.push((frameNow - c.sentAt) / 1000);
-      if (running) publishOne(c);
+      if (measuring) ackLat.push((frameNow - sentAt) / 1000);
+      if (!running) return;
+      c.owed++;
+      if (c.seq >= creditUpTo) held++;
+      releaseOwed(c);
     }
   },
 };
@@ -97,10 +117,18 @@ const sink: Sink = {
 function publishOne(c: Client): void {
   c.seq++;
   const t = nowUs();
-  c.sentAt = t;
+  c.sent.set(FIRST_PUBLISH_ID + c.seq, t);
   if (mode?.track) pending.set(c.index * KEY + c.seq, mode.track);
   proto.publish(c, c.spec.pub!, encodeData(c.index, c.seq, t, dataBytes), FIRST_PUBLISH_ID + c.seq);
   published++;
+}
+
+/** Closed mode: sends what the acks allow, as far as the credit allows. */
+function releaseOwed(c: Client): void {
+  while (c.owed > 0 && c.seq < creditUpTo) {
+    c.owed--;
+    publishOne(c);
+  }
 }
 
 async function setup(m: SetupCmd): Promise<{ ready: number; failed: number; reasons: string[] }> {
@@ -141,10 +169,20 @@ function connect(c: Client, url: string): Promise<void> {
       c.settle = undefined;
       resolve();
     };
+    const subscriber = c.spec.expect.length > 0;
     c.ws = new RawWs(url, {
       open: () => proto.open(c),
-      chunk: () => (frameNow = nowUs()),
-      text: (s) => proto.frame(c, s),
+      chunk: (n) => {
+        frameNow = nowUs();
+        if (subscriber) {
+          reads++;
+          bytesIn += n;
+        }
+      },
+      text: (s) => {
+        if (subscriber) frames++;
+        proto.frame(c, s);
+      },
       error: (e) => sink.fail(c, `socket error ${e.message}`),
       close: (code, reason) => {
         if (!closing) sink.fail(c, `closed ${code} ${reason}`);
@@ -160,7 +198,13 @@ let watchTimer: NodeJS.Timeout | undefined;
 function startPublishing(m: PublishCmd): void {
   mode = m;
   running = true;
-  if (m.mode === 'closed') for (const c of pubs) publishOne(c);
+  if (m.mode === 'closed') {
+    creditUpTo = m.credit ? 0 : Infinity; // with credit, the first publish waits for the first grant
+    for (const c of pubs) {
+      c.owed = m.inflight ?? 1;
+      releaseOwed(c);
+    }
+  }
   if (m.mode === 'rate') {
     const periodUs = 1e6 / m.rate!;
     const phase = pubs.map(() => Math.random() * periodUs);
@@ -174,7 +218,7 @@ function startPublishing(m: PublishCmd): void {
       }
     }, 5);
   }
-  if (m.mode === 'window' && watchers.length) {
+  if ((m.mode === 'window' || m.credit) && watchers.length) {
     let sent = -1;
     watchTimer = setInterval(() => {
       let min = Infinity;
@@ -186,7 +230,9 @@ function startPublishing(m: PublishCmd): void {
 
 function credit(upTo: number): void {
   if (!running) return;
-  for (const c of pubs) while (c.seq < upTo) publishOne(c);
+  creditUpTo = upTo;
+  if (mode?.mode === 'closed') for (const c of pubs) releaseOwed(c);
+  else for (const c of pubs) while (c.seq < upTo) publishOne(c);
 }
 
 async function drain(finals: Map<number, number>, timeoutMs: number): Promise<DrainReply> {
@@ -198,8 +244,19 @@ async function drain(finals: Map<number, number>, timeoutMs: number): Promise<Dr
     }
     return n;
   };
-  const deadline = Date.now() + timeoutMs;
-  while ((missing() > 0 || acked < published) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  // A slow server may still be working through a backlog (Socket.IO with 100 publishes to 10,000
+  // subscribers in flight needs ~15 s): wait as long as messages or acks keep arriving, and give up
+  // only after `timeoutMs` without any, or after DRAIN_CAP_MS in all.
+  const cap = Date.now() + DRAIN_CAP_MS;
+  let deadline = Date.now() + timeoutMs;
+  let seen = delivered + acked;
+  while ((missing() > 0 || acked < published) && Date.now() < deadline && Date.now() < cap) {
+    await new Promise((r) => setTimeout(r, 50));
+    if (delivered + acked !== seen) {
+      seen = delivered + acked;
+      deadline = Date.now() + timeoutMs;
+    }
+  }
   const r: DrainReply = { lost: missing(), dup, ooo, unacked: published - acked, offsetErrors, failures, reasons: reasons.splice(0), lat: lat.splice(0), done: done.splice(0), ack: ackLat.splice(0) };
   dup = ooo = offsetErrors = failures = 0; // the next phase reports its own (lost is recomputed)
   return r;
@@ -215,9 +272,10 @@ async function handle(m: WorkerCmd): Promise<unknown> {
       return credit(m.upTo);
     case 'mark':
       measuring = m.measuring;
-      return { t: nowUs(), delivered, published, acked };
+      return { t: nowUs(), delivered, published, acked, held, reads, frames, bytesIn };
     case 'stop':
       running = false;
+      for (const c of pubs) c.owed = 0;
       clearInterval(rateTimer);
       clearInterval(watchTimer);
       return { finals: pubs.map((c) => [c.index, c.seq]) };

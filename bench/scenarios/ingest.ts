@@ -53,7 +53,7 @@ export const ingest: Scenario = {
         };
       });
     }
-    table.notes.push('XPUSH acknowledges after the SQLite (or PostgreSQL) commit; Socket.IO and bare ws acknowledge without storing');
+    table.notes.push('XPUSH acknowledges after the SQLite (or PostgreSQL) commit; Socket.IO, bare ws and Centrifugal no-store acknowledge without storing');
     return [table];
   },
 };

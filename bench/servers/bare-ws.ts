@@ -1,8 +1,8 @@
 /**
  * The practical limit: a `ws` server that does nothing but fan out. Each published payload becomes one
  * pre-built WebSocket frame (header + bytes, built once), queued on every subscriber; each connection's
- * queue is flushed once per event-loop turn in a single socket write. No auth, no parsing of the
- * payload, no storage. Protocol (text frames): `S<channel>` → `K<channel>`; `P<ack> <channel> <data>`
+ * queue is flushed once per event-loop turn in a single socket write (batched-writes.ts). No auth, no
+ * parsing of the payload, no storage. Protocol (text frames): `S<channel>` → `K<channel>`; `P<ack> <channel> <data>`
  * → `<data>` to every subscriber (the publisher too, if subscribed) and `A<ack>` to the publisher.
  *
  * With `--redis <url> --prefix <p>` it runs as one node of a cluster: local subscribers get the frame
@@ -10,68 +10,16 @@
  */
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
-import type { Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { Redis } from 'ioredis';
 import { arg, serve } from './child.ts';
+import { enqueue, frame, socketOf, type Peer } from './batched-writes.ts';
 
-interface Peer {
-  sock: Socket;
-  q: Buffer[];
-  rooms: Peer[][];
-  dead: boolean;
+interface RoomPeer extends Peer {
+  rooms: RoomPeer[][];
 }
 
-/** Cut a connection off when this much is waiting in its socket (a slow consumer must not grow memory). */
-const MAX_BUFFERED = 16 * 1024 * 1024;
-
-const rooms = new Map<string, Peer[]>();
-let dirty: Peer[] = [];
-let scheduled = false;
-
-/** An unmasked text frame around `payload`, built once and shared by every receiver. */
-function frame(payload: Buffer): Buffer {
-  const n = payload.length;
-  const head = n < 126 ? 2 : n < 65536 ? 4 : 10;
-  const f = Buffer.allocUnsafe(head + n);
-  f[0] = 0x81;
-  if (n < 126) f[1] = n;
-  else if (n < 65536) {
-    f[1] = 126;
-    f.writeUInt16BE(n, 2);
-  } else {
-    f[1] = 127;
-    f.writeUInt32BE(0, 2);
-    f.writeUInt32BE(n, 6);
-  }
-  payload.copy(f, head);
-  return f;
-}
-
-function enqueue(p: Peer, f: Buffer): void {
-  if (p.q.length === 0) dirty.push(p);
-  p.q.push(f);
-  if (!scheduled) {
-    scheduled = true;
-    setImmediate(flush);
-  }
-}
-
-function flush(): void {
-  scheduled = false;
-  const list = dirty;
-  dirty = [];
-  for (const p of list) {
-    const q = p.q;
-    p.q = [];
-    if (p.dead) continue;
-    p.sock.write(q.length === 1 ? q[0] : Buffer.concat(q));
-    if (p.sock.writableLength > MAX_BUFFERED) {
-      p.dead = true;
-      p.sock.destroy();
-    }
-  }
-}
+const rooms = new Map<string, RoomPeer[]>();
 
 function fanout(channel: string, f: Buffer): void {
   const members = rooms.get(channel);
@@ -92,7 +40,7 @@ serve(async () => {
   const server = http.createServer();
   const wss = new WebSocketServer({ server, perMessageDeflate: false, clientTracking: false, skipUTF8Validation: true });
   wss.on('connection', (ws: WebSocket) => {
-    const p: Peer = { sock: (ws as unknown as { _socket: Socket })._socket, q: [], rooms: [], dead: false };
+    const p: RoomPeer = { sock: socketOf(ws), q: [], rooms: [], dead: false };
     ws.on('message', (d: Buffer) => {
       const kind = d[0];
       if (kind === 0x53 /* S */) {
