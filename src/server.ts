@@ -21,7 +21,7 @@ import type { Core } from './domain/context.ts';
 import { Hub } from './channel/hub.ts';
 import { Gateway, WS_PATH } from './channel/gateway.ts';
 import type { CommandHandler } from './channel/context.ts';
-import { isBuiltinRpc } from './protocol/rpc-methods.ts';
+import { isBuiltinRpc } from './protocol/rpc.ts';
 import { createHttp } from './session/http.ts';
 import { adminRoutes } from './session/routes/admin.ts';
 import { authRoutes } from './session/routes/auth.ts';

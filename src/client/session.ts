@@ -1,5 +1,5 @@
 import { XPushError } from '../errors.ts';
-import type { LoginResult } from '../domain/auth.ts';
+import type { LoginResult } from '../protocol/http.ts';
 import type { Tokens, UserEntry } from './types.ts';
 
 /** How long a node lookup may take before the SDK falls back to the session server's origin. */

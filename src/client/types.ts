@@ -1,4 +1,12 @@
 /** Public types of the XPush SDK. Pure types: safe for the browser bundle. */
+import type { PublishAck, ChannelView, ChannelEntry, UnreadEntry, UserView, UserPage, GroupSummary } from '../protocol/results.ts';
+
+/** The wire results, declared once in protocol/results.ts. */
+export type { ChannelView, ChannelEntry, UserPage, GroupSummary };
+/** The ack of a stored message. */
+export type SendResult = PublishAck;
+export type UnreadCount = UnreadEntry;
+export type UserEntry = UserView;
 
 export interface XPushOptions {
   /** Session server base URL, `http(s)://host:port` (register, login, node lookup). */
@@ -82,34 +90,8 @@ export interface ReadInfo {
   unread: number;
 }
 
-/** The ack of a stored message. */
-export interface SendResult {
-  channel: string;
-  offset: number;
-  epoch: string;
-  id: string;
-  time: number;
-}
 
-export interface ChannelView {
-  channel: string;
-  type: 'members' | 'open';
-  data?: unknown;
-  owner?: string;
-  offset: number;
-  epoch: string;
-  createdAt?: number | string;
-  members?: string[];
-  unread?: number;
-  readOffset?: number;
-}
 
-export interface UnreadCount {
-  channel: string;
-  unread: number;
-  readOffset: number;
-  offset: number;
-}
 
 export interface HistoryPage {
   /** Ascending by offset with `after`; newest first without it (the server's order). */
@@ -119,10 +101,6 @@ export interface HistoryPage {
   epoch: string;
 }
 
-export interface UserEntry {
-  user: string;
-  profile?: unknown;
-}
 
 export interface Tokens {
   accessToken: string;

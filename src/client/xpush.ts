@@ -1,7 +1,6 @@
 import { Centrifuge } from 'centrifuge';
 import type { HistoryOptions } from 'centrifuge';
 import { XPushError } from '../errors.ts';
-import { RpcMethods } from '../protocol/rpc-methods.ts';
 import { XPushApi } from './api.ts';
 import { SessionClient, tokenClaims } from './session.ts';
 import { ChannelStreams, isTemporary, toMessage, type PubLike } from './streams.ts';
@@ -143,7 +142,7 @@ export class XPush extends XPushApi {
     const retries = this.#opts.sendRetries ?? 3;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.rpc<SendResult>(RpcMethods.publish, { channel, event, data, id });
+        return await this.call('publish', { channel, event, data, id });
       } catch (err) {
         if (!isTemporary(err) || attempt >= retries) throw err;
         await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
@@ -190,19 +189,18 @@ export class XPush extends XPushApi {
 
   /** Unread counts of all the user's channels, from the server. */
   async unread(): Promise<UnreadCount[]> {
-    return (await this.rpc<{ channels: UnreadCount[] }>(RpcMethods.unreadCounts, {})).channels;
+    return (await this.call('unread.counts', {})).channels;
   }
 
   /** Messages after the user's read position, oldest first. */
   async fetchUnread(channel: string, limit?: number): Promise<{ messages: Message[]; readOffset: number; offset: number; epoch: string }> {
-    const r = await this.rpc<{ publications: PubLike[]; readOffset: number; offset: number; epoch: string }>(
-      RpcMethods.unreadFetch, limit === undefined ? { channel } : { channel, limit });
+    const r = await this.call('unread.fetch', limit === undefined ? { channel } : { channel, limit });
     return { messages: r.publications.map((p) => toMessage(channel, p, r.epoch)), readOffset: r.readOffset, offset: r.offset, epoch: r.epoch };
   }
 
   /** Moves the read position (default: the newest message); every device of the user gets a `read` event. */
   async markRead(channel: string, offset?: number): Promise<{ channel: string; readOffset: number; unread: number }> {
-    const r = await this.rpc<{ channel: string; readOffset: number; unread: number }>(RpcMethods.readMark, offset === undefined ? { channel } : { channel, offset });
+    const r = await this.call('read.mark', offset === undefined ? { channel } : { channel, offset });
     this.unreadCounts[channel] = r.unread;
     return r;
   }

@@ -1,19 +1,13 @@
 import type { Core } from './context.ts';
 import type { SessionRecord } from '../store/store.ts';
 import { Errors } from '../errors.ts';
+import type { LoginResult } from '../protocol/http.ts';
 import { verifyPassword, burnPasswordTime } from '../auth/passwords.ts';
 import { mintToken, newRefreshToken, randomId, sha256 } from '../auth/tokens.ts';
 import { encodeEvent, userTopic } from '../protocol/events.ts';
 import { loginGate } from './login-throttle.ts';
 
-export interface LoginResult {
-  accessToken: string;
-  refreshToken: string;
-  expiresIn: number;
-  user: string;
-  device: string;
-  session: string;
-}
+export type { LoginResult };
 
 /**
  * Password login from one device: a new device session (the user may hold many at once). Throttled

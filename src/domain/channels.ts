@@ -3,21 +3,13 @@ import type { Core } from './context.ts';
 import type { Actor } from '../hooks.ts';
 import type { ChannelRecord, ChannelType } from '../store/store.ts';
 import { Errors } from '../errors.ts';
+import type { ChannelView, ChannelEntry } from '../protocol/results.ts';
 import { channelTopic, encodeEvent, userTopic } from '../protocol/events.ts';
 
 /** `actor === null` is the app's backend (server API): allowed everything. */
 export type Caller = Actor | null;
 
-export interface ChannelView {
-  channel: string;
-  type: ChannelType;
-  data: unknown;
-  owner: string | null;
-  offset: number;
-  epoch: string;
-  createdAt: number;
-  members?: string[];
-}
+export type { ChannelView };
 
 export function viewOf(ch: ChannelRecord, members?: string[]): ChannelView {
   const v: ChannelView = { channel: ch.name, type: ch.type, data: ch.data ?? null, owner: ch.ownerId, offset: ch.topOffset, epoch: ch.epoch, createdAt: ch.createdAt };
@@ -129,7 +121,7 @@ export async function listMembers(core: Core, app: string, caller: Caller, chann
   return core.store.channels.members(app, channel);
 }
 
-export async function listChannels(core: Core, app: string, user: string): Promise<(ChannelView & { unread: number; readOffset: number })[]> {
+export async function listChannels(core: Core, app: string, user: string): Promise<ChannelEntry[]> {
   const [channels, positions] = await Promise.all([core.store.channels.listForUser(app, user), core.store.reads.positions(app, user)]);
   const pos = new Map(positions.map((p) => [p.channel, p]));
   return channels.map((ch) => {

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Core } from './context.ts';
 import type { Actor } from '../hooks.ts';
 import type { MessageRecord, NewMessage } from '../store/store.ts';
-import type { Publication } from '../protocol/types.ts';
 import { publicationOf } from './publication.ts';
 import { rangeWithin } from './bounded-range.ts';
 import { Errors } from '../errors.ts';
+import type { PublishAck, HistoryPage } from '../protocol/results.ts';
 
 export interface PublishInput {
   channel: string;
@@ -15,13 +15,7 @@ export interface PublishInput {
   id?: string;
 }
 
-export interface PublishAck {
-  channel: string;
-  offset: number;
-  epoch: string;
-  id: string;
-  time: number;
-}
+export type { PublishAck, HistoryPage };
 
 /** The app's backend publishing (server API): no user, shown as sender ''. */
 export const BACKEND: Actor = { app: '', user: '', device: '', client: '' };
@@ -72,12 +66,6 @@ export interface HistoryQuery {
   after?: number;
   before?: number;
   limit?: number;
-}
-
-export interface HistoryPage {
-  publications: Publication[];
-  offset: number;
-  epoch: string;
 }
 
 /**

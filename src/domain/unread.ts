@@ -1,5 +1,5 @@
 import type { Core } from './context.ts';
-import type { Publication } from '../protocol/types.ts';
+import type { UnreadEntry, UnreadPage, ReadMark } from '../protocol/results.ts';
 import { publicationOf } from './publication.ts';
 import { rangeWithin } from './bounded-range.ts';
 import { Push } from '../protocol/frames.ts';
@@ -7,12 +7,7 @@ import { encodeEvent, userTopic } from '../protocol/events.ts';
 import { Errors } from '../errors.ts';
 import { authorize } from './channels.ts';
 
-export interface UnreadEntry {
-  channel: string;
-  unread: number;
-  readOffset: number;
-  offset: number;
-}
+export type { UnreadEntry };
 
 export async function unreadCounts(core: Core, app: string, user: string): Promise<UnreadEntry[]> {
   const pos = await core.store.reads.positions(app, user);
@@ -20,7 +15,7 @@ export async function unreadCounts(core: Core, app: string, user: string): Promi
 }
 
 /** Messages after the user's read position, oldest first. */
-export async function fetchUnread(core: Core, app: string, user: string, channel: string, limit?: number): Promise<{ publications: Publication[]; readOffset: number; offset: number; epoch: string }> {
+export async function fetchUnread(core: Core, app: string, user: string, channel: string, limit?: number): Promise<UnreadPage> {
   const ch = await authorize(core, app, channel, user);
   const readOffset = await core.store.reads.get(app, user, channel);
   const top = (await core.store.channels.get(app, channel))?.topOffset ?? ch.topOffset;
@@ -33,7 +28,7 @@ export async function fetchUnread(core: Core, app: string, user: string, channel
  * Moves the read position (forward only; default: the newest message) and tells every connection of
  * the user, on any node, so all devices show the same count.
  */
-export async function markRead(core: Core, app: string, user: string, channel: string, offset?: number): Promise<{ channel: string; readOffset: number; unread: number }> {
+export async function markRead(core: Core, app: string, user: string, channel: string, offset?: number): Promise<ReadMark> {
   await authorize(core, app, channel, user);
   const ch = await core.store.channels.get(app, channel);
   if (!ch) throw Errors.unknownChannel;

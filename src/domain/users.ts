@@ -1,16 +1,12 @@
 import type { Core } from './context.ts';
 import type { UserQuery, UserRecord } from '../store/store.ts';
 import { Errors } from '../errors.ts';
+import type { UserView, UserPage } from '../protocol/results.ts';
 import { hashPassword } from '../auth/passwords.ts';
 
 type Fields = Record<string, unknown>;
 
-/** A user as shown to someone: `privateProfile` only to the user themself and the app's backend. */
-export interface UserView {
-  user: string;
-  profile: Fields;
-  privateProfile?: Fields;
-}
+export type { UserView };
 
 /** Who is asking: a user of the app (by id) or the app's backend (server API). */
 export type Viewer = { user: string } | 'backend';
@@ -58,7 +54,7 @@ export async function updateProfile(core: Core, app: string, user: string, parts
  * filter on private fields; listing everyone (no prefix, no field) needs the app setting
  * `userListing`. The backend sees everything and may filter on a private field (`private: true`).
  */
-export async function searchUsers(core: Core, app: string, q: Omit<UserQuery, 'limit'> & { limit?: number }, viewer: Viewer): Promise<{ users: UserView[]; next?: string }> {
+export async function searchUsers(core: Core, app: string, q: Omit<UserQuery, 'limit'> & { limit?: number }, viewer: Viewer): Promise<UserPage> {
   if ((q.field === undefined) !== (q.value === undefined)) throw Errors.badRequest.with('field and value go together');
   if (viewer !== 'backend') {
     if (q.private) throw Errors.permissionDenied.with('private profile fields are not searchable');

@@ -4,22 +4,9 @@
  * JSON values in the JSON encoding.
  */
 
-export interface ClientInfo {
-  user: string;
-  client: string;
-  conn_info?: unknown;
-  chan_info?: unknown;
-}
-
-export interface Publication {
-  data: unknown;
-  info?: ClientInfo;
-  offset?: number;
-  tags?: Record<string, string>;
-  /** Server time, ms since epoch. */
-  time?: number;
-  channel?: string;
-}
+// Publications and client info are declared once, as schemas, with the results (results.ts).
+import type { Publication } from './results.ts';
+export type { ClientInfo, Publication } from './results.ts';
 
 export interface StreamPosition {
   offset: number;

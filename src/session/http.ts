@@ -31,6 +31,9 @@ export async function createHttp(log: Logger, maxBodyBytes: number, corsOrigins:
   const bodyAjv = new Ajv({ removeAdditional: false, coerceTypes: false, allErrors: false, useDefaults: true, strict: false });
   const textAjv = new Ajv({ removeAdditional: false, coerceTypes: 'array', allErrors: false, useDefaults: true, strict: false });
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : textAjv).compile(schema));
+  // Response schemas (protocol/http.ts) document the API in /openapi.json; answers are serialised
+  // as they are, never filtered or coerced through a schema.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.addHook('preValidation', async (req) => {
     if (tooDeep(req.body)) throw Errors.badRequest.with(`body: JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
   });

@@ -1,7 +1,6 @@
 import type { Conn } from '../conn.ts';
 import { authorize } from '../../domain/channels.ts';
 import { preparePublish, commitPublish, type PublishAck, type PublishInput } from '../../domain/messages.ts';
-import { check, PublishBody } from '../../protocol/schemas.ts';
 import { Errors } from '../../errors.ts';
 import { channelOf } from './args.ts';
 
@@ -28,10 +27,4 @@ export async function publish(c: Conn, body: Record<string, unknown>): Promise<u
   if (!('data' in body)) throw Errors.badRequest.with('publish.data is required');
   const ack = await publishFrom(c, { channel, data: body.data });
   return { offset: ack.offset, epoch: ack.epoch, id: ack.id };
-}
-
-/** rpc "publish" {channel, event?, data, id?}. */
-export async function rpcPublish(c: Conn, data: unknown): Promise<PublishAck> {
-  const input = check(PublishBody, data);
-  return publishFrom(c, input);
 }

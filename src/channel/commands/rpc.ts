@@ -1,5 +1,6 @@
 import type { Conn } from '../conn.ts';
-import { BUILTIN_RPC } from '../rpc/builtin.ts';
+import { runBuiltin } from '../rpc/builtin.ts';
+import { isBuiltinRpc } from '../../protocol/rpc.ts';
 import { Errors } from '../../errors.ts';
 
 /**
@@ -11,11 +12,11 @@ export async function rpc(c: Conn, body: Record<string, unknown>): Promise<unkno
   if (typeof method !== 'string' || method.length === 0 || method.length > 128) throw Errors.badRequest.with('rpc.method must be a non-empty string');
   let data: unknown = body.data === undefined ? {} : body.data;
   const { core, commands } = c.ctx;
-  const builtin = Object.hasOwn(BUILTIN_RPC, method) ? BUILTIN_RPC[method] : undefined;
+  const builtin = isBuiltinRpc(method);
   const custom = builtin ? undefined : commands.get(method);
   if (!builtin && !custom) throw Errors.methodNotFound.with(`no rpc method "${method.slice(0, 64)}"`);
   if (core.hooks.has('beforeRpc')) data = (await core.hooks.before('beforeRpc', { ...c.actor, method, data })).data;
-  const result = builtin ? await builtin(c, data) : await custom!({ ...c.actor, data });
+  const result = builtin ? await runBuiltin(c, method, data) : await custom!({ ...c.actor, data });
   return { data: result ?? {} };
 }
 

@@ -1,15 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Core } from '../../domain/context.ts';
 import type { AppRecord } from '../../store/store.ts';
 import { requireAdmin } from '../guards.ts';
 import { Errors } from '../../errors.ts';
 import { AppParams } from '../../protocol/schemas.ts';
+import { AppName, Deleted } from '../../protocol/http.ts';
 import { CONTROL_TOPIC, encodeEvent } from '../../protocol/events.ts';
-import { AppSettingsPatchSchema, applyPatch, DEFAULT_APP_SETTINGS, type AppSettings, type AppSettingsPatch } from '../../protocol/app-settings.ts';
+import { AppSettingsSchema, AppSettingsPatchSchema, applyPatch, DEFAULT_APP_SETTINGS, type AppSettings, type AppSettingsPatch } from '../../protocol/app-settings.ts';
 
-const AppName = Type.String({ minLength: 1, maxLength: 128 });
+const AppView = Type.Object({ id: Type.String(), name: Type.String(), key: Type.String(), secret: Type.String(), settings: AppSettingsSchema, createdAt: Type.Integer() });
+const SettingsResult = Type.Object({ settings: AppSettingsSchema });
 
 /** Creates an app (tenant) with its id, public key and secret. Used by the admin API and `xpush app create`. */
 export async function createApp(core: Pick<Core, 'store'>, name: string, settings: AppSettingsPatch = {}): Promise<AppRecord> {
@@ -38,42 +41,42 @@ export async function updateAppSettings(core: Core, appId: string, patch: AppSet
   return settings;
 }
 
-export function adminRoutes(http: FastifyInstance, core: Core, adminToken: string): void {
+export function adminRoutes(base: FastifyInstance, core: Core, adminToken: string): void {
+  const http = base.withTypeProvider<TypeBoxTypeProvider>();
   const guard = { security: [{ admin: [] }], tags: ['admin'] };
-  const appOf = (req: { params: unknown }): string => (req.params as { app: string }).app;
-  http.post('/v1/admin/apps', { schema: { ...guard, body: Type.Object({ name: AppName, settings: Type.Optional(AppSettingsPatchSchema) }, { additionalProperties: false }) } }, async (req, reply) => {
+  const onApp = { ...guard, params: AppParams };
+  http.post('/v1/admin/apps', { schema: { ...guard, summary: 'Create an app: its id, public key and secret', body: Type.Object({ name: AppName, settings: Type.Optional(AppSettingsPatchSchema) }, { additionalProperties: false }), response: { 201: AppView } } }, async (req, reply) => {
     requireAdmin(req, adminToken);
-    const b = req.body as { name: string; settings?: AppSettingsPatch };
-    return reply.status(201).send(await createApp(core, b.name, b.settings));
+    return reply.status(201).send(await createApp(core, req.body.name, req.body.settings as AppSettingsPatch | undefined));
   });
-  http.get('/v1/admin/apps', { schema: guard }, async (req) => {
+  http.get('/v1/admin/apps', { schema: { ...guard, summary: 'Every app (without secrets)', response: { 200: Type.Object({ apps: Type.Array(Type.Omit(AppView, ['secret'])) }) } } }, async (req) => {
     requireAdmin(req, adminToken);
     const apps = await core.store.apps.list();
     return { apps: apps.map(({ secret: _secret, ...rest }) => rest) };
   });
-  http.get('/v1/admin/apps/:app', { schema: { ...guard, params: AppParams } }, async (req) => {
+  http.get('/v1/admin/apps/:app', { schema: { ...onApp, summary: 'One app, with its secret', response: { 200: AppView } } }, async (req) => {
     requireAdmin(req, adminToken);
-    const app = await core.store.apps.get(appOf(req));
+    const app = await core.store.apps.get(req.params.app);
     if (!app) throw Errors.notFound.with('no such app');
     return app;
   });
-  http.get('/v1/admin/apps/:app/settings', { schema: { ...guard, params: AppParams } }, async (req) => {
+  http.get('/v1/admin/apps/:app/settings', { schema: { ...onApp, summary: "An app's settings", response: { 200: SettingsResult } } }, async (req) => {
     requireAdmin(req, adminToken);
-    const app = await core.store.apps.get(appOf(req));
+    const app = await core.store.apps.get(req.params.app);
     if (!app) throw Errors.notFound.with('no such app');
     return { settings: app.settings };
   });
-  http.patch('/v1/admin/apps/:app/settings', { schema: { ...guard, params: AppParams, body: AppSettingsPatchSchema } }, async (req) => {
+  http.patch('/v1/admin/apps/:app/settings', { schema: { ...onApp, summary: "Change some of an app's settings (nested groups merged)", body: AppSettingsPatchSchema, response: { 200: SettingsResult } } }, async (req) => {
     requireAdmin(req, adminToken);
-    return { settings: await updateAppSettings(core, appOf(req), req.body as AppSettingsPatch) };
+    return { settings: await updateAppSettings(core, req.params.app, req.body as AppSettingsPatch) };
   });
-  http.delete('/v1/admin/apps/:app', { schema: { ...guard, params: AppParams } }, async (req) => {
+  http.delete('/v1/admin/apps/:app', { schema: { ...onApp, summary: 'Delete an app and everything it owns; its connections close (3503)', response: { 200: Deleted } } }, async (req) => {
     requireAdmin(req, adminToken);
-    const id = appOf(req);
+    const id = req.params.app;
     if (!(await core.store.apps.delete(id))) throw Errors.notFound.with('no such app');
     core.apps.forget(id);
     // Every node forgets the app and closes its live connections (terminal 3503 "app deleted").
     await core.broker.publish(CONTROL_TOPIC, encodeEvent('d', 0, id));
-    return { deleted: true };
+    return { deleted: true as const };
   });
 }

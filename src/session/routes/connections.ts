@@ -1,17 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
 import type { Core } from '../../domain/context.ts';
 import type { Cluster } from '../../cluster/cluster.ts';
 import { requireApiKey } from '../guards.ts';
 import { AppParams } from '../../protocol/schemas.ts';
+import { Connections, ConnectionsQuery, type ConnectionView } from '../../protocol/http.ts';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 
-export interface ConnectionView {
-  client: string;
-  user: string;
-  device: string;
-  node: string;
-  channels: string[];
-}
+export type { ConnectionView };
 
 /** The HTTP base of a node from its WebSocket URL (same host and port). */
 function httpBase(wsUrl: string): string {
@@ -40,13 +35,14 @@ export async function clusterConnections(core: Core, cluster: Cluster, local: (a
  * Connected users and devices of an app. Every role serves its own (`?scope=local`); the answer
  * without scope gathers all live channel nodes', so the session server can list the whole cluster.
  */
-export function connectionRoutes(http: FastifyInstance, core: Core, cluster: Cluster, local: (app: string) => ConnectionView[]): void {
+export function connectionRoutes(base: FastifyInstance, core: Core, cluster: Cluster, local: (app: string) => ConnectionView[]): void {
+  const http = base.withTypeProvider<TypeBoxTypeProvider>();
   http.get('/v1/apps/:app/connections', {
-    schema: { security: [{ apiKey: [] }], tags: ['server'], params: AppParams, querystring: Type.Object({ scope: Type.Optional(Type.Literal('local')) }, { additionalProperties: false }) },
+    schema: { security: [{ apiKey: [] }], tags: ['server'], summary: 'Live connections of the app on every channel node (scope=local: this node only)', params: AppParams, querystring: ConnectionsQuery, response: { 200: Connections } },
   }, async (req) => {
-    const { app } = req.params as { app: string };
+    const { app } = req.params;
     const a = await requireApiKey(core, req, app);
-    if ((req.query as { scope?: string }).scope === 'local') return { connections: local(app) };
+    if (req.query.scope === 'local') return { connections: local(app) };
     return { connections: await clusterConnections(core, cluster, local, app, a.secret) };
   });
 }

@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Core } from '../../domain/context.ts';
-import * as S from '../../protocol/schemas.ts';
+import * as H from '../../protocol/http.ts';
+import * as R from '../../protocol/results.ts';
+import { UserUpdateBody } from '../../protocol/schemas.ts';
 import { requireApiKey } from '../guards.ts';
 import { mintToken } from '../../auth/tokens.ts';
 import { ensureUser, searchUsers, getUser, updateProfile } from '../../domain/users.ts';
@@ -10,86 +12,79 @@ import { publish, history, BACKEND } from '../../domain/messages.ts';
 import { unreadCounts } from '../../domain/unread.ts';
 import { Errors } from '../../errors.ts';
 
-const strict = { additionalProperties: false } as const;
-const ChannelParams = Type.Object({ app: S.AppId, channel: S.ChannelName });
-const Users = Type.Object({ users: S.UserList }, strict);
-
-
-/** The app's backend, authenticated by the app secret (X-API-Key): publish, channels, history, tokens. */
-export function serverApiRoutes(http: FastifyInstance, core: Core): void {
+/** The app's backend, authenticated by the app secret (X-API-Key): publish, channels, history, users, tokens. */
+export function serverApiRoutes(base: FastifyInstance, core: Core): void {
+  const http = base.withTypeProvider<TypeBoxTypeProvider>();
   const s = { security: [{ apiKey: [] }], tags: ['server'] };
-  const p = (req: { params: unknown }) => req.params as { app: string; channel: string; user: string };
+  const onApp = { ...s, params: H.AppParams };
+  const onChannel = { ...s, params: H.ChannelParams };
+  const onUser = { ...s, params: H.UserParams };
 
-  http.post('/v1/apps/:app/tokens', { schema: { ...s, params: S.AppParams, body: Type.Object({ user: S.UserId, device: Type.Optional(S.DeviceId), info: Type.Optional(Type.Unknown()), ttlSec: Type.Optional(Type.Integer({ minimum: 1, maximum: 30 * 24 * 3600 })) }, strict) } }, async (req) => {
-    const app = await requireApiKey(core, req, p(req).app);
-    const b = req.body as { user: string; device?: string; info?: unknown; ttlSec?: number };
+  http.post('/v1/apps/:app/tokens', { schema: { ...onApp, summary: 'Mint a connection token for a user (created on first use)', body: H.TokenBody, response: { 200: H.TokenResult } } }, async (req) => {
+    const app = await requireApiKey(core, req, req.params.app);
+    const b = req.body;
     await ensureUser(core, app.id, b.user);
     const ttlSec = b.ttlSec ?? core.config.accessTokenTtlSec;
     const { token } = await mintToken(app.secret, { app: app.id, user: b.user, device: b.device, info: b.info, ttlSec });
     return { token, expiresIn: ttlSec };
   });
-  http.post('/v1/apps/:app/publish', { schema: { ...s, params: S.AppParams, body: Type.Object({ channel: S.ChannelName, event: Type.Optional(S.EventName), data: Type.Unknown(), id: Type.Optional(S.MessageId), sender: Type.Optional(S.UserId) }, strict) } }, async (req) => {
-    const { app } = p(req);
+  http.post('/v1/apps/:app/publish', { schema: { ...onApp, summary: 'Publish into a channel (stored, then delivered)', body: H.ServerPublishBody, response: { 200: R.PublishAck } } }, async (req) => {
+    const { app } = req.params;
     await requireApiKey(core, req, app);
-    const b = req.body as { channel: string; event?: string; data: unknown; id?: string; sender?: string };
+    const b = req.body;
     return publish(core, app, { ...BACKEND, app, user: b.sender ?? '' }, b);
   });
-  http.post('/v1/apps/:app/channels', { schema: { ...s, params: S.AppParams, body: Type.Object({ channel: S.ChannelName, type: Type.Optional(S.ChannelTypeSchema), members: Type.Optional(S.UserList), data: Type.Optional(Type.Unknown()), owner: Type.Optional(S.UserId) }, strict) } }, async (req, reply) => {
-    const { app } = p(req);
+  http.post('/v1/apps/:app/channels', { schema: { ...onApp, summary: 'Create a channel', body: H.ServerChannelCreateBody, response: { 201: R.ChannelView } } }, async (req, reply) => {
+    const { app } = req.params;
     await requireApiKey(core, req, app);
-    return reply.status(201).send(await channels.createChannel(core, app, null, req.body as Parameters<typeof channels.createChannel>[3]));
+    return reply.status(201).send(await channels.createChannel(core, app, null, req.body));
   });
-  http.get('/v1/apps/:app/channels/:channel', { schema: { ...s, params: ChannelParams } }, async (req) => {
-    await requireApiKey(core, req, p(req).app);
-    return channels.getChannel(core, p(req).app, null, p(req).channel);
+  http.get('/v1/apps/:app/channels/:channel', { schema: { ...onChannel, summary: 'A channel with its members', response: { 200: R.ChannelView } } }, async (req) => {
+    await requireApiKey(core, req, req.params.app);
+    return channels.getChannel(core, req.params.app, null, req.params.channel);
   });
-  http.patch('/v1/apps/:app/channels/:channel', { schema: { ...s, params: ChannelParams, body: Type.Object({ data: Type.Unknown() }, strict) } }, async (req) => {
-    await requireApiKey(core, req, p(req).app);
-    return channels.updateChannel(core, p(req).app, null, p(req).channel, (req.body as { data: unknown }).data);
+  http.patch('/v1/apps/:app/channels/:channel', { schema: { ...onChannel, summary: "Replace a channel's data", body: H.ChannelDataBody, response: { 200: R.ChannelView } } }, async (req) => {
+    await requireApiKey(core, req, req.params.app);
+    return channels.updateChannel(core, req.params.app, null, req.params.channel, req.body.data);
   });
-  http.delete('/v1/apps/:app/channels/:channel', { schema: { ...s, params: ChannelParams } }, async (req) => {
-    await requireApiKey(core, req, p(req).app);
-    await channels.deleteChannel(core, p(req).app, null, p(req).channel);
-    return { deleted: true };
+  http.delete('/v1/apps/:app/channels/:channel', { schema: { ...onChannel, summary: 'Delete a channel and its messages', response: { 200: H.Deleted } } }, async (req) => {
+    await requireApiKey(core, req, req.params.app);
+    await channels.deleteChannel(core, req.params.app, null, req.params.channel);
+    return { deleted: true as const };
   });
-  http.post('/v1/apps/:app/channels/:channel/members', { schema: { ...s, params: ChannelParams, body: Users } }, async (req) => {
-    await requireApiKey(core, req, p(req).app);
-    return { added: await channels.addMembers(core, p(req).app, null, p(req).channel, (req.body as { users: string[] }).users) };
+  http.post('/v1/apps/:app/channels/:channel/members', { schema: { ...onChannel, summary: 'Add members', body: H.UsersBody, response: { 200: H.Added } } }, async (req) => {
+    await requireApiKey(core, req, req.params.app);
+    return { added: await channels.addMembers(core, req.params.app, null, req.params.channel, req.body.users) };
   });
-  http.delete('/v1/apps/:app/channels/:channel/members', { schema: { ...s, params: ChannelParams, body: Users } }, async (req) => {
-    await requireApiKey(core, req, p(req).app);
-    return { removed: await channels.removeMembers(core, p(req).app, null, p(req).channel, (req.body as { users: string[] }).users) };
+  http.delete('/v1/apps/:app/channels/:channel/members', { schema: { ...onChannel, summary: 'Remove members (they get unsubscribe 2000)', body: H.UsersBody, response: { 200: H.Removed } } }, async (req) => {
+    await requireApiKey(core, req, req.params.app);
+    return { removed: await channels.removeMembers(core, req.params.app, null, req.params.channel, req.body.users) };
   });
-  http.get('/v1/apps/:app/channels/:channel/history', {
-    schema: { ...s, params: ChannelParams, querystring: Type.Object({ after: Type.Optional(Type.Integer({ minimum: 0 })), before: Type.Optional(Type.Integer({ minimum: 1 })), limit: Type.Optional(Type.Integer({ minimum: 0 })) }, strict) },
-  }, async (req) => {
-    await requireApiKey(core, req, p(req).app);
-    const q = req.query as { after?: number; before?: number; limit?: number };
+  http.get('/v1/apps/:app/channels/:channel/history', { schema: { ...onChannel, summary: 'A page of stored messages (after or before an offset)', querystring: H.HistoryQuery, response: { 200: R.HistoryPage } } }, async (req) => {
+    await requireApiKey(core, req, req.params.app);
+    const q = req.query;
     if (q.after !== undefined && q.before !== undefined) throw Errors.badRequest.with('use after or before, not both');
-    return history(core, p(req).app, p(req).channel, q);
+    return history(core, req.params.app, req.params.channel, q);
   });
-  http.get('/v1/apps/:app/channels/:channel/presence', { schema: { ...s, params: ChannelParams } }, async (req) => {
-    await requireApiKey(core, req, p(req).app);
-    await core.channels.require(p(req).app, p(req).channel);
-    return { presence: await core.presence.get(p(req).app, p(req).channel) };
+  http.get('/v1/apps/:app/channels/:channel/presence', { schema: { ...onChannel, summary: 'Connections in a channel, cluster-wide', response: { 200: H.Presence } } }, async (req) => {
+    await requireApiKey(core, req, req.params.app);
+    await core.channels.require(req.params.app, req.params.channel);
+    return { presence: await core.presence.get(req.params.app, req.params.channel) };
   });
-  http.get('/v1/apps/:app/users', {
-    schema: { ...s, params: S.AppParams, querystring: Type.Object({ prefix: Type.Optional(Type.String({ maxLength: 128 })), field: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_]+$', maxLength: 64 })), value: Type.Optional(Type.String({ maxLength: 256 })), private: Type.Optional(Type.Boolean()), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })), cursor: Type.Optional(Type.String({ maxLength: 256 })) }, strict) },
-  }, async (req) => {
-    await requireApiKey(core, req, p(req).app);
-    return searchUsers(core, p(req).app, req.query as Parameters<typeof searchUsers>[2], 'backend');
+  http.get('/v1/apps/:app/users', { schema: { ...onApp, summary: 'Search users (private fields with private=true)', querystring: H.UsersQuery, response: { 200: R.UserPage } } }, async (req) => {
+    await requireApiKey(core, req, req.params.app);
+    return searchUsers(core, req.params.app, req.query, 'backend');
   });
-  const UserParams = Type.Object({ app: S.AppId, user: S.UserId });
-  http.get('/v1/apps/:app/users/:user', { schema: { ...s, params: UserParams } }, async (req) => {
-    await requireApiKey(core, req, p(req).app);
-    return getUser(core, p(req).app, p(req).user, 'backend');
+  http.get('/v1/apps/:app/users/:user', { schema: { ...onUser, summary: 'A user with public and private profile', response: { 200: R.UserView } } }, async (req) => {
+    await requireApiKey(core, req, req.params.app);
+    return getUser(core, req.params.app, req.params.user, 'backend');
   });
-  http.patch('/v1/apps/:app/users/:user', { schema: { ...s, params: UserParams, body: S.UserUpdateBody } }, async (req) => {
-    await requireApiKey(core, req, p(req).app);
-    return updateProfile(core, p(req).app, p(req).user, req.body as { profile?: Record<string, unknown>; privateProfile?: Record<string, unknown> });
+  http.patch('/v1/apps/:app/users/:user', { schema: { ...onUser, summary: "Replace a user's public and/or private profile", body: UserUpdateBody, response: { 200: R.UserView } } }, async (req) => {
+    await requireApiKey(core, req, req.params.app);
+    return updateProfile(core, req.params.app, req.params.user, req.body);
   });
-  http.get('/v1/apps/:app/users/:user/unread', { schema: { ...s, params: Type.Object({ app: S.AppId, user: S.UserId }) } }, async (req) => {
-    await requireApiKey(core, req, p(req).app);
-    return { channels: await unreadCounts(core, p(req).app, p(req).user) };
+  http.get('/v1/apps/:app/users/:user/unread', { schema: { ...onUser, summary: "A user's unread counts", response: { 200: H.UnreadCounts } } }, async (req) => {
+    await requireApiKey(core, req, req.params.app);
+    return { channels: await unreadCounts(core, req.params.app, req.params.user) };
   });
 }

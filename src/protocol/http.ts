@@ -1,0 +1,65 @@
+import { Type, type Static } from 'typebox';
+import * as Q from './schemas.ts';
+import * as R from './results.ts';
+
+/**
+ * The session server's HTTP contract (docs/http-api.md): request and response schemas of every
+ * route. The routes take their types from these through fastify's TypeBox type provider, the
+ * OpenAPI document (/openapi.json) publishes them, and the SDK types its HTTP calls with them.
+ * Operations that also exist as RPC methods reuse the same request schemas (protocol/rpc.ts).
+ */
+const strict = { additionalProperties: false } as const;
+const O = Type.Object;
+const Int = Type.Integer();
+
+export const Password = Type.String({ minLength: 8, maxLength: 256 });
+export const ChannelParams = O({ app: Q.AppId, channel: Q.ChannelName });
+export const UserParams = O({ app: Q.AppId, user: Q.UserId });
+export const AppParams = Q.AppParams;
+
+export const ErrorBody = O({ error: O({ code: Int, message: Type.String(), temporary: Type.Optional(Type.Boolean()) }) }, { $id: 'Error' });
+
+// ---- users and devices (client side, X-App-Key / Bearer) ----
+export const RegisterBody = O({ user: Q.UserId, password: Password, profile: Type.Optional(Q.Profile), privateProfile: Type.Optional(Q.Profile) }, strict);
+export const LoginBody = O({ user: Q.UserId, password: Type.String({ maxLength: 256 }), device: Q.DeviceId, pushToken: Type.Optional(Type.String({ maxLength: 4096 })) }, strict);
+export const RefreshBody = O({ refreshToken: Type.String({ minLength: 1, maxLength: 256 }) }, strict);
+export const LoginResult = O({ accessToken: Type.String(), refreshToken: Type.String(), expiresIn: Int, user: Type.String(), device: Type.String(), session: Type.String() });
+export type LoginResult = Static<typeof LoginResult>;
+export const Revoked = O({ revoked: Type.Literal(true) });
+export const DeviceView = O({ device: Type.String(), session: Type.String(), pushToken: Type.Union([Type.String(), Type.Null()]), createdAt: Int, online: Type.Boolean() });
+export const Devices = O({ devices: Type.Array(DeviceView) });
+
+// ---- server API (X-API-Key: the app secret) ----
+export const TokenBody = O({ user: Q.UserId, device: Type.Optional(Q.DeviceId), info: Type.Optional(Type.Unknown()), ttlSec: Type.Optional(Type.Integer({ minimum: 1, maximum: 30 * 24 * 3600 })) }, strict);
+export const TokenResult = O({ token: Type.String(), expiresIn: Int });
+export const ServerPublishBody = O({ channel: Q.ChannelName, event: Type.Optional(Q.EventName), data: Type.Unknown(), id: Type.Optional(Q.MessageId), sender: Type.Optional(Q.UserId) }, strict);
+export const ServerChannelCreateBody = O({ channel: Q.ChannelName, type: Type.Optional(Q.ChannelTypeSchema), members: Type.Optional(Q.UserList), data: Type.Optional(Type.Unknown()), owner: Type.Optional(Q.UserId) }, strict);
+export const ChannelDataBody = O({ data: Type.Unknown() }, strict);
+export const UsersBody = O({ users: Q.UserList }, strict);
+export const HistoryQuery = O({ after: Type.Optional(Type.Integer({ minimum: 0 })), before: Type.Optional(Type.Integer({ minimum: 1 })), limit: Type.Optional(Type.Integer({ minimum: 0 })) }, strict);
+export const UsersQuery = O({
+  prefix: Type.Optional(Type.String({ maxLength: 128 })),
+  field: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_]+$', maxLength: 64 })),
+  value: Type.Optional(Type.String({ maxLength: 256 })),
+  private: Type.Optional(Type.Boolean()),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+  cursor: Type.Optional(Type.String({ maxLength: 256 })),
+}, strict);
+export const PresenceEntry = O({ user: Type.String(), client: Type.String(), device: Type.String(), info: Type.Optional(Type.Unknown()) });
+export const Presence = O({ presence: Type.Record(Type.String(), PresenceEntry) });
+export const Deleted = O({ deleted: Type.Literal(true) });
+export const Added = O({ added: R.Users });
+export const Removed = O({ removed: R.Users });
+export const UnreadCounts = O({ channels: Type.Array(R.UnreadEntry) });
+export const ConnectionView = O({ client: Type.String(), user: Type.String(), device: Type.String(), node: Type.String(), channels: Type.Array(Type.String()) });
+export type ConnectionView = Static<typeof ConnectionView>;
+export const Connections = O({ connections: Type.Array(ConnectionView) });
+export const ConnectionsQuery = O({ scope: Type.Optional(Type.Literal('local')) }, strict);
+
+// ---- cluster ----
+export const NodeRef = O({ node: O({ id: Type.String(), url: Type.String() }) });
+export const NodeInfo = O({ id: Type.String(), url: Type.String(), role: Type.String(), connections: Int, updatedAt: Int });
+export const Nodes = O({ nodes: Type.Array(NodeInfo) });
+
+// ---- admin (Bearer admin token) ----
+export const AppName = Type.String({ minLength: 1, maxLength: 128 });
