@@ -87,6 +87,29 @@ test('a channel with JSON and Protobuf subscribers gets every publication on bot
   assert.deepEqual(hist.body.publications.map((p: { data: unknown }) => p.data), expected.map((e) => e.data));
 });
 
+test('the encoding is chosen per connection: the centrifuge-protobuf subprotocol or ?format=protobuf; anything else is JSON', { timeout: 20_000 }, async (t) => {
+  const { ts, tokens } = await setup(t);
+  for (const [what, c] of [
+    ['subprotocol', await protobufRawClient(t, ts.wsUrl)],
+    ['?format=protobuf', await protobufRawClient(t, `${ts.wsUrl}?format=protobuf`, false)],
+    ['?format=protobuf after other parameters', await protobufRawClient(t, `${ts.wsUrl}?cf_ws_frame_ping_pong=true&format=protobuf`, false)],
+  ] as const) {
+    const r = await c.call('connect', { token: tokens.alice });
+    assert.equal(r.connect?.data?.user, 'alice', `${what}: ${JSON.stringify(r)}`);
+    assert.equal(c.textFrames, 0, what);
+  }
+  // JSON otherwise: nothing asked for, another format, a lookalike parameter.
+  for (const [what, url] of [
+    ['nothing asked', ts.wsUrl],
+    ['?format=json', `${ts.wsUrl}?format=json`],
+    ['a lookalike parameter', `${ts.wsUrl}?xformat=protobuf`],
+  ] as const) {
+    const c = await rawClient(t, url);
+    assert.equal(c.ws.protocol, '', what);
+    assert.equal((await c.call('connect', { token: tokens.alice })).connect?.data?.user, 'alice', what);
+  }
+});
+
 test('message pushes (read receipts) reach a user\'s JSON and Protobuf devices alike', { timeout: 20_000 }, async (t) => {
   const { ts, app } = await setup(t);
   await api(ts, app, 'POST', '/publish', { channel: 'room', data: 'one', sender: 'alice' });

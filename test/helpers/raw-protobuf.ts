@@ -11,8 +11,9 @@ export class ProtobufRawClient extends RawClient {
   /** Text frames received: a Protobuf connection must only ever get binary ones. */
   textFrames = 0;
 
-  constructor(url: string) {
-    super(url, 'centrifuge-protobuf');
+  /** `offer: false` selects Protobuf by the URL alone (`?format=protobuf`), offering no subprotocol. */
+  constructor(url: string, offer = true) {
+    super(url, offer ? 'centrifuge-protobuf' : undefined);
   }
 
   /** Commands in their JSON shape → one binary frame. */
@@ -40,8 +41,8 @@ export class ProtobufRawClient extends RawClient {
   }
 }
 
-export async function protobufRawClient(t: { after(fn: () => unknown): void }, url: string): Promise<ProtobufRawClient> {
-  const c = new ProtobufRawClient(url);
+export async function protobufRawClient(t: { after(fn: () => unknown): void }, url: string, offer = true): Promise<ProtobufRawClient> {
+  const c = new ProtobufRawClient(url, offer);
   t.after(() => c.close());
   await c.open();
   return c;
