@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SignJWT } from 'jose';
 import { startServer, type TestApp, type TestServer } from '../helpers/server.ts';
-import { api, rawClient, sdkClient, userSession } from '../helpers/clients.ts';
+import { api, dataOf, ENCODINGS, payload, rawClient, sdkClient, userSession } from '../helpers/clients.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const now = () => Math.floor(Date.now() / 1000);
@@ -80,7 +80,7 @@ test('bad tokens close the socket with 3500 invalid token', async (t) => {
   assert.deepEqual((await api(ts, B, 'GET', '/connections')).body.connections, []);
 });
 
-test('an expired token gets error 109; the official SDK then fetches a new token and connects', async (t) => {
+test('an expired token gets error 109 and the socket stays; any other command then closes it 3501', async (t) => {
   const ts = await startServer(t);
   const app = await ts.createApp();
   await backendToken(ts, app, 'alice');
@@ -93,14 +93,44 @@ test('an expired token gets error 109; the official SDK then fetches a new token
   // Not connected: any other command is refused.
   c.sendRaw(JSON.stringify({ id: 2, rpc: { method: 'channel.list', data: {} } }));
   assert.equal((await c.waitClosed()).code, 3501);
-
-  let asked = 0;
-  const sdk = await sdkClient(t, ts.wsUrl, expired, {
-    getToken: async () => (asked++, backendToken(ts, app, 'alice', 'phone')),
-  });
-  assert.equal(asked, 1);
-  assert.equal(sdk.state, 'connected');
 });
+
+for (const enc of ENCODINGS) {
+  test(`the official SDK answered 109 for an expired token fetches a new one and connects [${enc}]`, async (t) => {
+    const ts = await startServer(t);
+    const app = await ts.createApp();
+    await backendToken(ts, app, 'alice');
+    const expired = await sign(app.secret, { app: app.id, sub: 'alice', device: 'phone' }, now() - 60);
+    let asked = 0;
+    const sdk = await sdkClient(t, ts.wsUrl, expired, {
+      encoding: enc,
+      getToken: async () => (asked++, backendToken(ts, app, 'alice', 'phone')),
+    });
+    assert.equal(asked, 1);
+    assert.equal(sdk.state, 'connected');
+    assert.deepEqual((await api(ts, app, 'GET', '/connections')).body.connections.map((x: { user: string }) => x.user), ['alice']);
+  });
+
+  test(`the official SDK refreshes a token that nears expiry on the live connection, which stays past the old expiry [${enc}]`, async (t) => {
+    const ts = await startServer(t, { tokenExpiryGraceMs: 500 });
+    const app = await ts.createApp();
+    await backendToken(ts, app, 'alice');
+    const exp = now() + 2;
+    let asked = 0;
+    const sdk = await sdkClient(t, ts.wsUrl, await sign(app.secret, { app: app.id, sub: 'alice', device: 'phone' }, exp), {
+      encoding: enc,
+      getToken: async () => (asked++, sign(app.secret, { app: app.id, sub: 'alice', device: 'phone' }, now() + 60)),
+    });
+    const drops: number[] = [];
+    sdk.on('disconnected', (d) => drops.push(d.code));
+    sdk.on('connecting', (d) => drops.push(d.code));
+    while (Date.now() < exp * 1000 + 1500) await sleep(50); // past the old expiry and its grace
+    assert.ok(asked >= 1, 'the SDK asked for a new token');
+    assert.deepEqual(drops, [], 'refreshed in place (refresh command), never closed 3005');
+    assert.equal(sdk.state, 'connected');
+    assert.deepEqual(dataOf((await sdk.rpc('channel.list', payload(enc, {}))).data), { channels: [] }, 'and it still answers');
+  });
+}
 
 test('a live connection whose token expires without refresh is closed with 3005', async (t) => {
   const ts = await startServer(t, { tokenExpiryGraceMs: 0 });
@@ -179,7 +209,7 @@ test('a client that does not answer pings is closed with 3012; one that answers 
     if (data.toString().split('\n').some((l) => l.trim() === '{}')) polite.sendRaw('{}');
   });
   await polite.call('connect', { token });
-  const sdk = await sdkClient(t, ts.wsUrl, token);
+  const sdks = await Promise.all(ENCODINGS.map((encoding) => sdkClient(t, ts.wsUrl, token, { encoding })));
 
   const closed = await silent.waitClosed(2000);
   assert.equal(closed.code, 3012);
@@ -188,7 +218,7 @@ test('a client that does not answer pings is closed with 3012; one that answers 
   await sleep(1000); // several ping intervals
   assert.equal(polite.closed, undefined, `polite client closed: ${JSON.stringify(polite.closed)}`);
   assert.ok(polite.received.filter((m) => Object.keys(m).length === 0).length >= 2, 'pinged repeatedly');
-  assert.equal(sdk.state, 'connected');
+  for (const sdk of sdks) assert.equal(sdk.state, 'connected', 'both SDK builds answer pings');
   const still = await polite.call('rpc', { method: 'channel.list', data: {} });
   assert.deepEqual(still.rpc?.data, { channels: [] });
 });

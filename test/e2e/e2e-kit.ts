@@ -4,12 +4,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Socket } from 'node:net';
-import { Centrifuge, type ConnectedContext, type Options } from 'centrifuge';
+import type { Centrifuge, ConnectedContext, PublicationContext } from 'centrifuge';
 import WebSocket from 'ws';
 import { wrapServer, type TestApp, type TestServer } from '../helpers/server.ts';
 import type { XPushServer } from '../../src/index.ts';
 import type { ConfigInput } from '../../src/config.ts';
-import { api } from '../helpers/clients.ts';
+import { api, newCentrifuge, type SdkOptions } from '../helpers/clients.ts';
+export { dataOf, ENCODINGS, payload, type Encoding } from '../helpers/clients.ts';
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
@@ -49,9 +50,9 @@ export function gatedWebSocket(): { ctor: typeof WebSocket; sockets: WebSocket[]
   return { ctor: Gated as typeof WebSocket, sockets, block: () => { blocked = true; }, unblock: () => { blocked = false; } };
 }
 
-/** The official centrifuge client, connected; resolves with the client and its connect context. */
-export async function connectSdk(t: { after(fn: () => unknown): void }, wsUrl: string, token: string, opts: Partial<Options> = {}): Promise<{ c: Centrifuge; ctx: ConnectedContext }> {
-  const c = new Centrifuge(wsUrl, { token, websocket: WebSocket, minReconnectDelay: 50, maxReconnectDelay: 200, ...opts });
+/** The official centrifuge client (the build for `opts.encoding`), connected; resolves with the client and its connect context. */
+export async function connectSdk(t: { after(fn: () => unknown): void }, wsUrl: string, token: string, opts: SdkOptions = {}): Promise<{ c: Centrifuge; ctx: ConnectedContext }> {
+  const c = newCentrifuge(wsUrl, token, opts, 200);
   t.after(() => c.disconnect());
   const ctx = await new Promise<ConnectedContext>((resolve, reject) => {
     c.once('connected', resolve);
@@ -69,6 +70,16 @@ export function serverSockets(ts: TestServer): { killAll(): void } {
     s.on('close', () => live.delete(s));
   });
   return { killAll: () => { for (const s of live) s.destroy(); } };
+}
+
+/** Subscribes `c` to `channel` (resolves once subscribed) with the list its publications land in. */
+export async function listen(c: Centrifuge, channel: string): Promise<PublicationContext[]> {
+  const got: PublicationContext[] = [];
+  const sub = c.newSubscription(channel);
+  sub.on('publication', (p) => got.push(p));
+  sub.subscribe();
+  await sub.ready(3000);
+  return got;
 }
 
 /** Every `message` push (async message) a centrifuge client receives, in order. */

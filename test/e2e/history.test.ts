@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, type TestApp, type TestServer } from '../helpers/server.ts';
-import { api, rawClient, sdkClient, type RawClient } from '../helpers/clients.ts';
+import { api, dataOf, ENCODINGS, rawClient, sdkClient, type RawClient } from '../helpers/clients.ts';
 
 type T = Parameters<typeof rawClient>[0];
 const range = (from: number, to: number) => from <= to
@@ -132,15 +132,21 @@ test('server API history pages by after / before / limit', async (t) => {
   assert.equal((await ts.http('GET', `/v1/apps/${app.id}/channels/room/history`)).status, 401);
 });
 
-test('the official SDK pages history the same way', async (t) => {
+for (const enc of ENCODINGS) test(`the official SDK pages history the same way [${enc}]`, async (t) => {
   const { ts, token, epoch } = await seeded(t);
-  const sdk = await sdkClient(t, ts.wsUrl, token);
+  const sdk = await sdkClient(t, ts.wsUrl, token, { encoding: enc });
   const fwd = await sdk.history('room', { limit: 4, since: { offset: 8, epoch } });
   assert.deepEqual(fwd.publications.map((p) => p.offset), [9, 10, 11, 12]);
   assert.equal(fwd.offset, 25);
   assert.equal(fwd.epoch, epoch);
   const back = await sdk.history('room', { limit: 3, reverse: true });
   assert.deepEqual(back.publications.map((p) => p.offset), [25, 24, 23]);
-  assert.deepEqual(back.publications.map((p) => p.data), [25, 24, 23]);
+  assert.deepEqual(back.publications.map((p) => dataOf(p.data)), [25, 24, 23]);
+  assert.equal(back.publications[0]!.tags?.event, 'n');
+  assert.equal(back.publications[0]!.info?.user, 'alice');
+  assert.deepEqual(dataOf(back.publications[0]!.info?.connInfo), { device: 'phone' });
+  // limit 0 (what a Protobuf client sends for "no limit" too): the stream position only.
+  const top = await sdk.history('room', { limit: 0 });
+  assert.deepEqual([top.publications.length, top.offset, top.epoch], [0, 25, epoch]);
   await assert.rejects(sdk.history('room', { limit: 3, since: { offset: 1, epoch: 'bad' } }), (e: { code?: number }) => e.code === 112);
 });

@@ -3,8 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { JoinContext, LeaveContext } from 'centrifuge';
 import { startServer } from '../helpers/server.ts';
-import { api, rawClient, sdkClient, userSession } from '../helpers/clients.ts';
-import { connectSdk, sleep, tokenFor, waitFor } from './e2e-kit.ts';
+import { api, rawClient, sdkClient } from '../helpers/clients.ts';
+import { connectSdk, dataOf, ENCODINGS, sleep, tokenFor, waitFor } from './e2e-kit.ts';
 
 async function setup(t: Parameters<typeof startServer>[0]) {
   const ts = await startServer(t);
@@ -19,9 +19,9 @@ async function setup(t: Parameters<typeof startServer>[0]) {
   return { ts, app, tokens };
 }
 
-test('presence lists every device of a user; join and leave reach subscribers that asked for them', { timeout: 20_000 }, async (t) => {
+for (const enc of ENCODINGS) test(`presence lists every device of a user; join and leave reach subscribers that asked for them [${enc}]`, { timeout: 20_000 }, async (t) => {
   const { ts, app, tokens } = await setup(t);
-  const bob = await sdkClient(t, ts.wsUrl, tokens.bob);
+  const bob = await sdkClient(t, ts.wsUrl, tokens.bob, { encoding: enc });
   const joins: JoinContext[] = [];
   const leaves: LeaveContext[] = [];
   const bobSub = bob.newSubscription('room', { joinLeave: true });
@@ -31,7 +31,7 @@ test('presence lists every device of a user; join and leave reach subscribers th
   await bobSub.ready(2000);
 
   // A second observer that did not ask for join/leave.
-  const observer = await sdkClient(t, ts.wsUrl, await tokenFor(ts, app, 'bob', 'tablet'));
+  const observer = await sdkClient(t, ts.wsUrl, await tokenFor(ts, app, 'bob', 'tablet'), { encoding: enc });
   const quietSub = observer.newSubscription('room');
   const quietEvents: unknown[] = [];
   quietSub.on('join', (j) => quietEvents.push(j));
@@ -40,8 +40,8 @@ test('presence lists every device of a user; join and leave reach subscribers th
   await quietSub.ready(2000);
 
   // Alice comes online on two devices.
-  const phone = await connectSdk(t, ts.wsUrl, tokens.alicePhone);
-  const laptop = await connectSdk(t, ts.wsUrl, tokens.aliceLaptop);
+  const phone = await connectSdk(t, ts.wsUrl, tokens.alicePhone, { encoding: enc });
+  const laptop = await connectSdk(t, ts.wsUrl, tokens.aliceLaptop, { encoding: enc });
   for (const a of [phone, laptop]) {
     const s = a.c.newSubscription('room');
     s.subscribe();
@@ -49,7 +49,7 @@ test('presence lists every device of a user; join and leave reach subscribers th
   }
   await waitFor('two joins of alice', () => joins.filter((j) => j.info.user === 'alice').length === 2);
   const aliceJoins = joins.filter((j) => j.info.user === 'alice');
-  assert.deepEqual(aliceJoins.map((j) => (j.info.connInfo as { device: string }).device).sort(), ['laptop', 'phone']);
+  assert.deepEqual(aliceJoins.map((j) => dataOf<{ device: string }>(j.info.connInfo).device).sort(), ['laptop', 'phone']);
   assert.deepEqual(aliceJoins.map((j) => j.info.client).sort(), [phone.ctx.client, laptop.ctx.client].sort());
   assert.ok(aliceJoins.every((j) => j.channel === 'room'));
 
@@ -58,7 +58,7 @@ test('presence lists every device of a user; join and leave reach subscribers th
   const entries = Object.entries(p.clients);
   assert.equal(entries.length, 4);
   for (const [id, e] of entries) assert.equal(e.client, id);
-  const seen = entries.map(([, e]) => `${e.user}/${(e.connInfo as { device: string }).device}`).sort();
+  const seen = entries.map(([, e]) => `${e.user}/${dataOf<{ device: string }>(e.connInfo).device}`).sort();
   assert.deepEqual(seen, ['alice/laptop', 'alice/phone', 'bob/phone', 'bob/tablet']);
   assert.deepEqual(await bob.presenceStats('room'), { numClients: 4, numUsers: 2 });
   // The subscription API gives the same.
@@ -76,9 +76,9 @@ test('presence lists every device of a user; join and leave reach subscribers th
   await waitFor('leave of the laptop', () => leaves.length === 1);
   assert.equal(leaves[0]!.info.user, 'alice');
   assert.equal(leaves[0]!.info.client, laptop.ctx.client);
-  assert.deepEqual(leaves[0]!.info.connInfo, { device: 'laptop' });
+  assert.deepEqual(dataOf(leaves[0]!.info.connInfo), { device: 'laptop' });
   assert.deepEqual(await bob.presenceStats('room'), { numClients: 3, numUsers: 2 });
-  const after = Object.values((await bob.presence('room')).clients).map((e) => `${e.user}/${(e.connInfo as { device: string }).device}`).sort();
+  const after = Object.values((await bob.presence('room')).clients).map((e) => `${e.user}/${dataOf<{ device: string }>(e.connInfo).device}`).sort();
   assert.deepEqual(after, ['alice/phone', 'bob/phone', 'bob/tablet']);
 
   // Unsubscribing (while staying connected) is a leave too.
@@ -91,9 +91,9 @@ test('presence lists every device of a user; join and leave reach subscribers th
   assert.deepEqual(quietEvents, [], 'no join/leave for a subscriber that did not ask');
 });
 
-test('presence refusals: a non-member gets 103, an unknown channel 102; an open channel is readable by all', { timeout: 20_000 }, async (t) => {
+for (const enc of ENCODINGS) test(`presence refusals: a non-member gets 103, an unknown channel 102; an open channel is readable by all [${enc}]`, { timeout: 20_000 }, async (t) => {
   const { ts, app, tokens } = await setup(t);
-  const carol = await sdkClient(t, ts.wsUrl, tokens.carol);
+  const carol = await sdkClient(t, ts.wsUrl, tokens.carol, { encoding: enc });
   await assert.rejects(carol.presence('room'), (e: any) => e.code === 103);
   await assert.rejects(carol.presenceStats('room'), (e: any) => e.code === 103);
   await assert.rejects(carol.presence('nowhere'), (e: any) => e.code === 102);
@@ -105,7 +105,7 @@ test('presence refusals: a non-member gets 103, an unknown channel 102; an open 
   assert.equal(unsubscribed[0]?.code, 103, 'nor may she subscribe to watch joins');
 
   assert.equal((await api(ts, app, 'POST', '/channels', { channel: 'lobby', type: 'open' })).status, 201);
-  const alice = await sdkClient(t, ts.wsUrl, tokens.alicePhone);
+  const alice = await sdkClient(t, ts.wsUrl, tokens.alicePhone, { encoding: enc });
   const s = alice.newSubscription('lobby');
   s.subscribe();
   await s.ready(2000);

@@ -9,7 +9,7 @@ import type { PublicationContext, ServerPublicationContext, ServerSubscribedCont
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { api, rawClient, userSession } from '../helpers/clients.ts';
 import { createServer } from '../../src/index.ts';
-import { connectSdk, gatedWebSocket, serverSockets, sleep, waitFor } from './e2e-kit.ts';
+import { connectSdk, dataOf, ENCODINGS, gatedWebSocket, serverSockets, sleep, waitFor } from './e2e-kit.ts';
 import type { TestApp } from '../helpers/server.ts';
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
@@ -31,12 +31,12 @@ async function setup(t: Parameters<typeof startServer>[0]) {
   return { ts, app, bob };
 }
 
-for (const side of ['server', 'client'] as const) {
-  test(`a socket killed on the ${side} side: the centrifuge client recovers every missed publication once, in order, before new ones`, { timeout: 20_000 }, async (t) => {
+for (const enc of ENCODINGS) for (const side of ['server', 'client'] as const) {
+  test(`a socket killed on the ${side} side: the centrifuge client recovers every missed publication once, in order, before new ones [${enc}]`, { timeout: 20_000 }, async (t) => {
     const { ts, app, bob } = await setup(t);
     const killer = serverSockets(ts);
     const gate = gatedWebSocket();
-    const { c } = await connectSdk(t, ts.wsUrl, bob.accessToken, { websocket: gate.ctor });
+    const { c } = await connectSdk(t, ts.wsUrl, bob.accessToken, { websocket: gate.ctor, encoding: enc });
     const sub = c.newSubscription('room');
     const got: PublicationContext[] = [];
     const subscribed: SubscribedContext[] = [];
@@ -62,20 +62,20 @@ for (const side of ['server', 'client'] as const) {
     await waitFor('all 9', () => got.length >= 9);
     await sleep(100);
     assert.deepEqual(got.map((p) => p.offset), range(1, 9), 'every publication exactly once, in order');
-    assert.deepEqual(got.map((p) => (p.data as { i: number }).i), range(1, 9));
+    assert.deepEqual(got.map((p) => dataOf<{ i: number }>(p.data).i), range(1, 9));
     assert.equal(subscribed[1]!.wasRecovering, true);
     assert.equal(subscribed[1]!.recovered, true);
     assert.equal(subscribed[1]!.streamPosition?.epoch, subscribed[0]!.streamPosition?.epoch);
   });
 }
 
-test('server-side subscriptions (auto_subscribe) are recovered by the centrifuge client after a drop', { timeout: 20_000 }, async (t) => {
+for (const enc of ENCODINGS) test(`server-side subscriptions (auto_subscribe) are recovered by the centrifuge client after a drop [${enc}]`, { timeout: 20_000 }, async (t) => {
   const { ts, app, bob } = await setup(t);
   await api(ts, app, 'POST', '/channels', { channel: 'other', members: ['alice', 'bob'] });
   const gate = gatedWebSocket();
   const got: ServerPublicationContext[] = [];
   const subscribed: ServerSubscribedContext[] = [];
-  const { c, ctx } = await connectSdk(t, ts.wsUrl, bob.accessToken, { websocket: gate.ctor, data: { auto_subscribe: true } });
+  const { c, ctx } = await connectSdk(t, ts.wsUrl, bob.accessToken, { websocket: gate.ctor, data: { auto_subscribe: true }, encoding: enc });
   c.on('publication', (p) => got.push(p));
   c.on('subscribed', (s) => subscribed.push(s));
   assert.deepEqual(ts.server.connections(app.id).find((x) => x.client === ctx.client)?.channels.sort(), ['other', 'room'], 'subscribed server-side at connect');
@@ -102,10 +102,10 @@ test('server-side subscriptions (auto_subscribe) are recovered by the centrifuge
   assert.ok(subscribed.every((s) => s.recovered && s.wasRecovering), JSON.stringify(subscribed));
 });
 
-test('a position with the wrong epoch is not recovered (recovered: false); the right one is', { timeout: 20_000 }, async (t) => {
+for (const enc of ENCODINGS) test(`a position with the wrong epoch is not recovered (recovered: false); the right one is [${enc}]`, { timeout: 20_000 }, async (t) => {
   const { ts, app, bob } = await setup(t);
   await publishN(ts, app, 'room', 1, 4);
-  const { c } = await connectSdk(t, ts.wsUrl, bob.accessToken);
+  const { c } = await connectSdk(t, ts.wsUrl, bob.accessToken, { encoding: enc });
   const top = await api(ts, app, 'GET', '/channels/room');
   const epoch = top.body.epoch as string;
 
@@ -132,7 +132,8 @@ test('a position with the wrong epoch is not recovered (recovered: false); the r
   await waitFor('recovered 3 and 4', () => rightPubs.length >= 2);
   assert.deepEqual(rightPubs.map((p) => p.offset), [3, 4]);
 
-  // Raw frames: an offset ahead of the stream is not recoverable either.
+  // Raw frames: an offset ahead of the stream is not recoverable either (once, in the JSON run).
+  if (enc !== 'json') return;
   const raw = await rawClient(t, ts.wsUrl);
   await raw.call('connect', { token: bob.accessToken });
   const ahead = await raw.call('subscribe', { channel: 'room', recover: true, offset: 99, epoch });
@@ -141,7 +142,7 @@ test('a position with the wrong epoch is not recovered (recovered: false); the r
   assert.equal(ahead.subscribe.offset, 4);
 });
 
-test('server restart: graceful close (3001), start again on the same data dir, the client recovers', { timeout: 20_000 }, async (t) => {
+for (const enc of ENCODINGS) test(`server restart: graceful close (3001), start again on the same data dir, the client recovers [${enc}]`, { timeout: 20_000 }, async (t) => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'xpush-restart-'));
   const base = { host: '127.0.0.1', dataDir, logLevel: 'silent', adminToken: 'test-admin-token' } as const;
   let server = await createServer({ ...base, port: 0 });
@@ -163,7 +164,7 @@ test('server restart: graceful close (3001), start again on the same data dir, t
   assert.equal((await call('POST', '/channels', { channel: 'room', members: ['bob'] })).status, 201);
 
   const gate = gatedWebSocket();
-  const { c } = await connectSdk(t, server.wsUrl, token, { websocket: gate.ctor });
+  const { c } = await connectSdk(t, server.wsUrl, token, { websocket: gate.ctor, encoding: enc });
   const sub = c.newSubscription('room');
   const got: PublicationContext[] = [];
   const subscribed: SubscribedContext[] = [];
@@ -194,7 +195,7 @@ test('server restart: graceful close (3001), start again on the same data dir, t
   await waitFor('all 6', () => got.length >= 6);
   await sleep(100);
   assert.deepEqual(got.map((p) => p.offset), range(1, 6));
-  assert.deepEqual(got.map((p) => p.data), range(1, 6));
+  assert.deepEqual(got.map((p) => dataOf(p.data)), range(1, 6));
   assert.equal(subscribed[1]!.recovered, true);
   assert.equal(subscribed[1]!.streamPosition?.epoch, subscribed[0]!.streamPosition?.epoch, 'the epoch survives a restart');
 });

@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import type { PublicationContext } from 'centrifuge';
 import { createServer, Errors, XPushError, type Actor, type XPushPlugin } from '../../src/index.ts';
 import { api, rawClient, sdkClient } from '../helpers/clients.ts';
-import { connectSdk, sleep, startBuilt, testConfig, tokenFor, waitFor } from './e2e-kit.ts';
+import { connectSdk, dataOf, ENCODINGS, payload, sleep, startBuilt, testConfig, tokenFor, waitFor } from './e2e-kit.ts';
 
-test('a custom command is called over rpc with the caller\'s identity; its return is the ack', { timeout: 20_000 }, async (t) => {
+for (const enc of ENCODINGS) test(`a custom command is called over rpc with the caller's identity; its return is the ack [${enc}]`, { timeout: 20_000 }, async (t) => {
   const cfg = testConfig();
   const server = await createServer(cfg);
   const calls: (Actor & { data: unknown })[] = [];
@@ -20,22 +20,26 @@ test('a custom command is called over rpc with the caller\'s identity; its retur
     throw new Error('secret internals');
   });
   server.command('async.nothing', async () => undefined);
+  server.command('echo', (ctx) => ({ got: ctx.data }));
   const ts = await startBuilt(t, server, cfg.dataDir);
   const app = await ts.createApp();
-  const { c, ctx } = await connectSdk(t, ts.wsUrl, await tokenFor(ts, app, 'alice', 'tablet'));
+  const { c, ctx } = await connectSdk(t, ts.wsUrl, await tokenFor(ts, app, 'alice', 'tablet'), { encoding: enc });
+  const rpc = async (method: string, data: unknown) => dataOf((await c.rpc(method, payload(enc, data))).data);
 
-  const r = await c.rpc('roll', { sides: 20 });
-  assert.equal(r.data.user, 'alice');
-  assert.equal(r.data.device, 'tablet');
-  assert.equal(r.data.sides, 20);
-  assert.ok(r.data.value >= 1 && r.data.value <= 20);
+  const r = await rpc('roll', { sides: 20 });
+  assert.equal(r.user, 'alice');
+  assert.equal(r.device, 'tablet');
+  assert.equal(r.sides, 20);
+  assert.ok(r.value >= 1 && r.value <= 20);
   assert.deepEqual(calls[0], { app: app.id, user: 'alice', device: 'tablet', client: ctx.client, data: { sides: 20 } });
 
-  await assert.rejects(c.rpc('roll', { sides: 1 }), (e: any) => e.code === 107 && /sides/.test(e.message));
-  await assert.rejects(c.rpc('fail.plain', {}), (e: any) => e.code === 100 && !/secret/.test(e.message), 'internal errors keep their detail to the log');
-  assert.deepEqual((await c.rpc('async.nothing', {})).data, {});
-  await assert.rejects(c.rpc('dice', {}), (e: any) => e.code === 104, 'unknown means refused');
-  await assert.rejects(c.rpc('toString', {}), (e: any) => e.code === 104, 'no prototype lookups');
+  await assert.rejects(rpc('roll', { sides: 1 }), (e: any) => e.code === 107 && /sides/.test(e.message));
+  await assert.rejects(rpc('fail.plain', {}), (e: any) => e.code === 100 && !/secret/.test(e.message), 'internal errors keep their detail to the log');
+  assert.deepEqual(await rpc('async.nothing', {}), {});
+  await assert.rejects(rpc('dice', {}), (e: any) => e.code === 104, 'unknown means refused');
+  await assert.rejects(rpc('toString', {}), (e: any) => e.code === 104, 'no prototype lookups');
+  // Any JSON value is a payload, both ways.
+  for (const v of ['text', 0, [1, { a: null }], { nested: { 'é': '✓' } }]) assert.deepEqual(await rpc('echo', v), { got: v });
 });
 
 test('registering a built-in, empty, duplicate or non-function command throws at once', { timeout: 20_000 }, async () => {

@@ -1,4 +1,5 @@
 import { Centrifuge, type Options } from 'centrifuge';
+import { Centrifuge as ProtobufCentrifuge } from 'centrifuge/build/protobuf';
 import WebSocket from 'ws';
 import type { TestApp, TestServer } from './server.ts';
 
@@ -16,9 +17,49 @@ export function api(ts: TestServer, app: TestApp, method: string, path: string, 
   return ts.http(method, `/v1/apps/${app.id}${path}`, body, { 'x-api-key': app.secret });
 }
 
+/** The two encodings of the Centrifugal protocol; centrifuge-js has one build for each. */
+export type Encoding = 'json' | 'protobuf';
+/** Run a test body once per encoding: `for (const enc of ENCODINGS) test(`… [${enc}]`, …)`. */
+export const ENCODINGS: readonly Encoding[] = ['json', 'protobuf'];
+
+// The two builds declare the same class; its private fields make TypeScript treat them as unrelated.
+const CENTRIFUGE: Record<Encoding, typeof Centrifuge> = {
+  json: Centrifuge,
+  protobuf: ProtobufCentrifuge as unknown as typeof Centrifuge,
+};
+
+/**
+ * A JSON value as a client of `enc` sends it in a `data` field: as is over JSON, the UTF-8 bytes of
+ * its JSON text over Protobuf (XPUSH's rule for Protobuf payloads; JSON clients see the value).
+ */
+export function payload(enc: Encoding, value: unknown): any {
+  return enc === 'protobuf' ? new TextEncoder().encode(JSON.stringify(value)) : value;
+}
+
+/**
+ * A payload as a client received it → its JSON value: bytes (Protobuf) are parsed as UTF-8 JSON
+ * text, anything else is already the value.
+ */
+export function dataOf<T = any>(x: unknown): T {
+  return (x instanceof Uint8Array ? JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(x)) : x) as T;
+}
+
+/** centrifuge-js options plus the encoding, which picks the build (JSON unless said). */
+export type SdkOptions = Partial<Options> & { encoding?: Encoding };
+
+/**
+ * A new (not yet connecting) centrifuge-js client of the build for `opts.encoding`, with `ws` as its
+ * WebSocket and short reconnect delays; a connect `data` given as a JSON value is sent as `payload`.
+ */
+export function newCentrifuge(wsUrl: string, token: string, opts: SdkOptions = {}, maxReconnectDelay = 300): Centrifuge {
+  const { encoding = 'json', ...rest } = opts;
+  if (rest.data !== undefined && !(rest.data instanceof Uint8Array)) rest.data = payload(encoding, rest.data);
+  return new CENTRIFUGE[encoding](wsUrl, { token, websocket: WebSocket, minReconnectDelay: 50, maxReconnectDelay, ...rest });
+}
+
 /** The official centrifuge JS client, in Node with `ws`, connected (resolves on 'connected'). */
-export async function sdkClient(t: { after(fn: () => unknown): void }, wsUrl: string, token: string, opts: Partial<Options> = {}): Promise<Centrifuge> {
-  const c = new Centrifuge(wsUrl, { token, websocket: WebSocket, minReconnectDelay: 50, maxReconnectDelay: 300, ...opts });
+export async function sdkClient(t: { after(fn: () => unknown): void }, wsUrl: string, token: string, opts: SdkOptions = {}): Promise<Centrifuge> {
+  const c = newCentrifuge(wsUrl, token, opts);
   t.after(() => c.disconnect());
   const connected = new Promise<void>((resolve, reject) => {
     c.once('connected', () => resolve());
@@ -39,17 +80,11 @@ export class RawClient {
   private waiters: (() => void)[] = [];
   private nextId = 1;
 
-  constructor(url: string) {
-    this.ws = new WebSocket(url);
-    this.ws.on('message', (data) => {
-      for (const line of data.toString().split('\n')) {
-        if (!line.trim()) continue;
-        if (line.trim() === '{}' && this.autoPong) {
-          this.ws.send('{}');
-          continue;
-        }
-        this.received.push(JSON.parse(line));
-      }
+  /** `protocols`: the WebSocket subprotocols offered (none: the JSON encoding). */
+  constructor(url: string, protocols?: string | string[]) {
+    this.ws = new WebSocket(url, protocols);
+    this.ws.on('message', (data: Buffer, binary: boolean) => {
+      this.onData(data, binary);
       this.wake();
     });
     this.ws.on('close', (code, reason) => {
@@ -57,6 +92,23 @@ export class RawClient {
       this.wake();
     });
     this.ws.on('error', () => undefined);
+  }
+
+  /** One frame from the server: JSON lines; `{}` is a ping. */
+  protected onData(data: Buffer, _binary: boolean): void {
+    for (const line of data.toString().split('\n')) {
+      if (!line.trim()) continue;
+      if (line.trim() === '{}' && this.autoPong) {
+        this.ws.send('{}');
+        continue;
+      }
+      this.received.push(JSON.parse(line));
+    }
+  }
+
+  /** One command as this client's encoding puts it on the wire. */
+  protected encode(command: object): string | Uint8Array {
+    return JSON.stringify(command);
   }
 
   private wake(): void {
@@ -71,14 +123,14 @@ export class RawClient {
     });
   }
 
-  sendRaw(data: string | Buffer): void {
+  sendRaw(data: string | Uint8Array): void {
     this.ws.send(data);
   }
 
   /** Sends one command with a fresh id; resolves with its reply. */
   async call(command: string, body: unknown): Promise<any> {
     const id = this.nextId++;
-    this.ws.send(JSON.stringify({ id, [command]: body }));
+    this.ws.send(this.encode({ id, [command]: body }));
     return this.waitFor((m) => m.id === id);
   }
 

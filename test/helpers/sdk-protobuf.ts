@@ -25,11 +25,11 @@ const BYTES_FIELDS = new Set(['data', 'conn_info', 'chan_info']);
 
 /**
  * JSON shape → the SDK's message shape: a JS value in a `bytes` field (data, conn_info, chan_info)
- * becomes the UTF-8 bytes of its JSON text. Everything else is the same (the SDK's generated code
- * keeps snake_case field names).
+ * becomes the UTF-8 bytes of its JSON text (a Uint8Array is taken as is). Everything else is the
+ * same (the SDK's generated code keeps snake_case field names).
  */
 export function toSdk(v: unknown, key = ''): unknown {
-  if (BYTES_FIELDS.has(key)) return Buffer.from(JSON.stringify(v));
+  if (BYTES_FIELDS.has(key)) return v instanceof Uint8Array ? v : Buffer.from(JSON.stringify(v));
   if (Array.isArray(v)) return v.map((x) => toSdk(x));
   if (v === null || typeof v !== 'object') return v;
   const out: Record<string, unknown> = {};
