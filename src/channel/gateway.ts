@@ -10,6 +10,7 @@ import { decodeFrame, type Decoded } from '../protocol/codec.ts';
 import { decodeCommandFrame } from '../protocol/protobuf/codec.ts';
 import { Disconnects } from '../disconnect.ts';
 import { originAllowed } from './origin.ts';
+import { serveIgnoringUpgrade } from './ignore-upgrade.ts';
 
 export const WS_PATH = '/connection/websocket';
 /** The WebSocket subprotocol of the Protobuf encoding (as Centrifugo and the official SDKs name it). */
@@ -38,6 +39,7 @@ export class Gateway {
 
   attach(server: HttpServer): void {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') return serveIgnoringUpgrade(server, req, socket as Socket, head);
       const path = (req.url ?? '').split('?')[0];
       if (path !== WS_PATH || !this.accepting) {
         socket.end(`HTTP/1.1 ${this.accepting ? '404 Not Found' : '503 Service Unavailable'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
