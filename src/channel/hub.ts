@@ -47,11 +47,15 @@ interface ChannelState {
   /** Publications (JSON push text) that arrived ahead of a gap or before any position was known, by offset. */
   ahead: Map<number, Buffer>;
   gapTimer: NodeJS.Timeout | undefined;
+  /** Store reads that did not find the hole yet (see fillGap). */
+  gapTries: number;
   ready: Promise<void>;
 }
 
 /** How long a gap may stay open before it is filled from the store (cross-node reordering is ~ms). */
 const GAP_WAIT_MS = 100;
+/** Store reads of a hole before it is skipped (only a commit lost between store and broker could cause it). */
+const GAP_TRIES = 20;
 
 /**
  * Who is subscribed to what on this node, and the broker side of it: a node subscribes to a
@@ -114,7 +118,7 @@ export class Hub implements BrokerHandler {
     const topic = channelTopic(app, channel);
     let st = this.channels.get(topic);
     if (!st) {
-      st = { subs: new Set(), joinLeave: new Set(), joining: new Map(), tick: [], inTick: false, last: -1, floors: new Map(), ahead: new Map(), gapTimer: undefined, ready: Promise.resolve() };
+      st = { subs: new Set(), joinLeave: new Set(), joining: new Map(), tick: [], inTick: false, last: -1, floors: new Map(), ahead: new Map(), gapTimer: undefined, gapTries: 0, ready: Promise.resolve() };
       st.ready = this.broker.subscribe(topic);
       this.channels.set(topic, st);
     }
@@ -303,15 +307,23 @@ export class Hub implements BrokerHandler {
       const missing = await this.store.messages.range(app, name, { after: st.last, limit: upTo - st.last - 1 });
       for (const m of missing) if (m.offset === st.last + 1) this.onPublication(topic, st, m.offset, Buffer.from(pubPushJson(m)));
     } catch (err) {
-      this.log.error({ err, topic }, 'gap fill failed');
+      // The store did not answer: nothing is known about the hole, so keep waiting and ask again.
+      this.log.error({ err, topic }, 'gap fill failed; retrying');
+      if (this.channels.get(topic) === st && st.ahead.size && !st.gapTimer) st.gapTimer = setTimeout(() => void this.fillGap(topic), GAP_WAIT_MS);
+      return;
     }
     if (this.channels.get(topic) !== st || st.ahead.size === 0) return;
     if (!st.ahead.has(st.last + 1)) {
-      // Still missing from the store too: skip ahead rather than stall the channel; a client that
-      // cares recovers the hole from history.
-      this.log.warn({ topic, from: st.last + 1 }, 'publication gap not in store; skipping ahead');
+      // Offsets are allocated gap-free at commit and published after it, so a hole the store does not
+      // have yet is a commit still in flight elsewhere: ask again a few times before giving up on it.
+      if (++st.gapTries < GAP_TRIES) {
+        if (!st.gapTimer) st.gapTimer = setTimeout(() => void this.fillGap(topic), GAP_WAIT_MS);
+        return;
+      }
+      this.log.error({ topic, from: st.last + 1 }, 'publication gap not in store after retries; skipping ahead (clients recover it from history)');
       st.last = Math.min(...st.ahead.keys()) - 1;
     }
+    st.gapTries = 0;
     this.release(topic, st);
   }
 
