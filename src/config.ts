@@ -103,6 +103,11 @@ export interface Config {
   perMessageDeflate: boolean;
   /** Cluster: a dead node's presence entries vanish (with leave events) this long after its last heartbeat. Shorter = faster cleanup, more Redis writes. Default 15000. */
   presenceTtlMs: number;
+  /**
+   * How long a user's last connection must stay gone before the user counts as offline (afterUserOffline, webhooks):
+   * a device that drops and comes back within it produces no offline/online pair. Ably uses 15 s. Default 10000.
+   */
+  presenceDelayMs: number;
   /** Cluster: a node that stops heartbeating leaves the registry after this long. Default 5000. */
   nodeTtlMs: number;
   /** How long graceful shutdown waits for in-flight writes, ms. Default 5000. */
@@ -159,6 +164,7 @@ export const defaultConfig: Config = {
   perMessageDeflate: false,
   shutdownTimeoutMs: 5000,
   presenceTtlMs: 15_000,
+  presenceDelayMs: 10_000,
   tokenExpiryGraceMs: 25_000,
   corsOrigins: ['*'],
   allowedOrigins: ['*'],
@@ -177,7 +183,7 @@ export function resolveConfig(input: ConfigInput = {}): Config {
   const positive: (keyof Config)[] = [
     'accessTokenTtlSec', 'refreshTokenTtlSec', 'pingIntervalMs', 'pongTimeoutMs', 'connectTimeoutMs', 'maxFrameBytes',
     'maxMessageBytes', 'maxChannelsPerConnection', 'maxChannelNameLength', 'maxErrorsPerConnection', 'maxWriteBufferBytes',
-    'maxMessagesPerFrame', 'maxHistoryLimit', 'maxReplyBytes', 'maxRecoveryPublications', 'maxStoreBatch', 'shutdownTimeoutMs', 'presenceTtlMs', 'nodeTtlMs',
+    'maxMessagesPerFrame', 'maxHistoryLimit', 'maxReplyBytes', 'maxRecoveryPublications', 'maxStoreBatch', 'shutdownTimeoutMs', 'presenceTtlMs', 'nodeTtlMs', 'presenceDelayMs',
   ];
   for (const k of positive) {
     const v = c[k];

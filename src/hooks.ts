@@ -19,6 +19,10 @@ export interface HookPayloadByName {
   beforeConnect: Actor & { info: unknown; data: unknown };
   afterConnect: Actor;
   afterDisconnect: Actor & { code: number; reason: string };
+  /** The user's first connection anywhere in the cluster (fires once per transition; see presence/user-presence.ts). */
+  afterUserOnline: { app: string; user: string };
+  /** The user's last connection is gone and stayed gone for presenceDelayMs (once per transition). */
+  afterUserOffline: { app: string; user: string };
   beforeSubscribe: Actor & { channel: string };
   beforePublish: { app: string; channel: string; event: string; data: unknown; sender: Actor };
   afterPublish: { app: string; message: MessageRecord };

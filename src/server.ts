@@ -12,6 +12,8 @@ import type { Broker, BrokerHandler } from './broker/broker.ts';
 import { MemoryBroker } from './broker/broker-memory.ts';
 import type { PresenceManager } from './presence/presence.ts';
 import { MemoryPresence } from './presence/presence-memory.ts';
+import type { UserPresence } from './presence/user-presence.ts';
+import { MemoryUserPresence } from './presence/user-presence-memory.ts';
 import type { RateLimiter } from './limits/limiter.ts';
 import { MemoryRateLimiter } from './limits/limiter-memory.ts';
 import { AppCache } from './auth/app-cache.ts';
@@ -78,7 +80,13 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
   const hooks = new Hooks(log);
   for (const [name, fn] of Object.entries(config.hooks ?? {})) hooks.add(name as HookName, fn as HookFn<HookName>);
   const publisher = new Publisher(store, broker, log, config.maxStoreBatch);
-  const core: Core = { config, log, store, broker, presence, hooks, apps: new AppCache(store), channels: new ChannelCache(store), publisher, limiter, nodeId };
+  // TODO(issue 11 item 6): a Redis implementation for clusters; until then each node knows its own connections only.
+  const userPresence: UserPresence = new MemoryUserPresence(config.presenceDelayMs);
+  const core: Core = { config, log, store, broker, presence, userPresence, hooks, apps: new AppCache(store), channels: new ChannelCache(store), publisher, limiter, nodeId };
+  await userPresence.start({
+    online: (app, user) => hooks.after('afterUserOnline', { app, user }),
+    offline: (app, user) => hooks.after('afterUserOffline', { app, user }),
+  });
   const hub = new Hub(broker, store, log, config.maxMessagesPerFrame, config.nodeTtlMs);
   const commands = new Map<string, CommandHandler>();
   const runsChannel = config.role !== 'session';
@@ -192,6 +200,7 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
         log.info('drain: http closed');
         await broker.close();
         await presence.close();
+        await userPresence.close();
         await limiter.close();
         await store.close();
       })();

@@ -234,6 +234,7 @@ export class Client implements Conn, HubClient {
     if (!this.connected) return;
     leaveAll(this);
     this.ctx.hub.removeClient(this);
+    this.ctx.core.userPresence.disconnected(this.app, this.user, this.id).catch((err) => this.ctx.core.log.warn({ err }, 'user presence update failed'));
     this.ctx.core.hooks.after('afterDisconnect', { ...this.actor, code: d.code, reason: d.reason });
   }
 }

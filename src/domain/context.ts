@@ -3,6 +3,7 @@ import type { Config } from '../config.ts';
 import type { Store } from '../store/store.ts';
 import type { Broker } from '../broker/broker.ts';
 import type { PresenceManager } from '../presence/presence.ts';
+import type { UserPresence } from '../presence/user-presence.ts';
 import type { Hooks } from '../hooks.ts';
 import type { AppCache } from '../auth/app-cache.ts';
 import type { Publisher } from './publisher.ts';
@@ -19,6 +20,8 @@ export interface Core {
   store: Store;
   broker: Broker;
   presence: PresenceManager;
+  /** Whether users are online anywhere, and their online/offline transitions. */
+  userPresence: UserPresence;
   hooks: Hooks;
   apps: AppCache;
   channels: ChannelCache;

@@ -51,6 +51,7 @@ export async function connect(c: Conn, body: Record<string, unknown>, id: number
   if (c.closed) return REPLIED;
   c.authenticate({ app: t.app, user: t.user, device: t.device, session: t.session, info, expiresAt: t.exp * 1000, autoSubscribe: data.auto_subscribe === true });
   await hub.addClient(c);
+  await core.userPresence.connected(c.app, c.user, c.id);
 
   const subs: Record<string, SubscribeResult> = {};
   const prepared: Prepared[] = [];
