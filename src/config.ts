@@ -1,5 +1,16 @@
 import path from 'node:path';
 import type { HookTable } from './hooks.ts';
+import type { ChannelKind, Retention } from './store/store.ts';
+
+/** Channels whose name starts with `prefix` get these unless their creation names them (longest prefix wins). */
+export interface ChannelNamespace {
+  prefix: string;
+  kind?: ChannelKind;
+  /** cache channels: newest publications kept for late joiners. */
+  cacheSize?: number;
+  /** durable channels: retention enforced by the background trim. */
+  retention?: Retention;
+}
 
 export type Role = 'all' | 'session' | 'channel';
 
@@ -130,6 +141,13 @@ export interface Config {
   unidirectional: boolean;
   /** pino log level. Default `info` (`silent` in tests). */
   logLevel: string;
+  /**
+   * Channel kinds by name prefix, e.g. `[{prefix: 'game:', kind: 'ephemeral'}, {prefix: 'ticker:', kind: 'cache'},
+   * {prefix: 'support:', retention: {maxAgeSec: 2592000}}]`. Applied when a channel is created. Default [] (durable, kept forever).
+   */
+  channelNamespaces: ChannelNamespace[];
+  /** How often the background trim enforces retention, ms. Default 60000. */
+  retentionSweepMs: number;
   /** Hooks passed inline (see hooks.ts); plugins can add more. */
   hooks?: Partial<HookTable>;
 }
@@ -172,6 +190,8 @@ export const defaultConfig: Config = {
   unidirectional: true,
   nodeTtlMs: 5000,
   logLevel: 'info',
+  channelNamespaces: [],
+  retentionSweepMs: 60_000,
 };
 
 /** What callers pass: any subset; `loginThrottle` may name only the fields it changes. */
@@ -183,7 +203,7 @@ export function resolveConfig(input: ConfigInput = {}): Config {
   const positive: (keyof Config)[] = [
     'accessTokenTtlSec', 'refreshTokenTtlSec', 'pingIntervalMs', 'pongTimeoutMs', 'connectTimeoutMs', 'maxFrameBytes',
     'maxMessageBytes', 'maxChannelsPerConnection', 'maxChannelNameLength', 'maxErrorsPerConnection', 'maxWriteBufferBytes',
-    'maxMessagesPerFrame', 'maxHistoryLimit', 'maxReplyBytes', 'maxRecoveryPublications', 'maxStoreBatch', 'shutdownTimeoutMs', 'presenceTtlMs', 'nodeTtlMs', 'presenceDelayMs',
+    'maxMessagesPerFrame', 'maxHistoryLimit', 'maxReplyBytes', 'maxRecoveryPublications', 'maxStoreBatch', 'shutdownTimeoutMs', 'presenceTtlMs', 'nodeTtlMs', 'presenceDelayMs', 'retentionSweepMs',
   ];
   for (const k of positive) {
     const v = c[k];

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Core } from './context.ts';
 import type { Actor } from '../hooks.ts';
-import type { ChannelRecord, ChannelType } from '../store/store.ts';
+import type { ChannelKind, ChannelRecord, ChannelType, Retention } from '../store/store.ts';
+import type { ChannelNamespace } from '../config.ts';
 import { Errors } from '../errors.ts';
 import type { ChannelView, ChannelEntry } from '../protocol/results.ts';
 import { channelTopic, encodeEvent, userTopic } from '../protocol/events.ts';
@@ -12,7 +13,9 @@ export type Caller = Actor | null;
 export type { ChannelView };
 
 export function viewOf(ch: ChannelRecord, members?: string[]): ChannelView {
-  const v: ChannelView = { channel: ch.name, type: ch.type, data: ch.data ?? null, owner: ch.ownerId, offset: ch.topOffset, epoch: ch.epoch, createdAt: ch.createdAt };
+  const v: ChannelView = { channel: ch.name, type: ch.type, data: ch.data ?? null, owner: ch.ownerId, offset: ch.topOffset, epoch: ch.epoch, createdAt: ch.createdAt, kind: ch.kind };
+  if (ch.cacheSize !== undefined) v.cacheSize = ch.cacheSize;
+  if (ch.retention) v.retention = ch.retention;
   if (members) v.members = members;
   return v;
 }
@@ -42,7 +45,32 @@ async function checkUsersExist(core: Core, app: string, users: string[]): Promis
   if (missing.length) throw Errors.badRequest.with(`unknown user(s): ${missing.slice(0, 5).join(', ')}`);
 }
 
-export async function createChannel(core: Core, app: string, caller: Caller, input: { channel: string; type?: ChannelType; members?: string[]; data?: unknown; owner?: string }): Promise<ChannelView> {
+export interface ChannelInput {
+  channel: string;
+  type?: ChannelType;
+  members?: string[];
+  data?: unknown;
+  owner?: string;
+  kind?: ChannelKind;
+  cacheSize?: number;
+  retention?: Retention;
+}
+
+/** A new channel's kind, cache size and retention: as given, else from the longest matching namespace prefix. */
+export function kindOf(core: Core, input: Pick<ChannelInput, 'channel' | 'kind' | 'cacheSize' | 'retention'>): Pick<ChannelRecord, 'kind' | 'cacheSize' | 'retention'> {
+  let ns: ChannelNamespace | undefined;
+  for (const n of core.config.channelNamespaces) if (input.channel.startsWith(n.prefix) && (!ns || n.prefix.length > ns.prefix.length)) ns = n;
+  const kind = input.kind ?? ns?.kind ?? 'durable';
+  const out: Pick<ChannelRecord, 'kind' | 'cacheSize' | 'retention'> = { kind };
+  if (kind === 'cache') out.cacheSize = input.cacheSize ?? ns?.cacheSize ?? 1;
+  else if (input.cacheSize !== undefined) throw Errors.badRequest.with('cacheSize applies to cache channels only');
+  const retention = input.retention ?? ns?.retention;
+  if (retention && kind === 'durable') out.retention = retention;
+  else if (input.retention) throw Errors.badRequest.with('retention applies to durable channels only (ephemeral and cache channels store nothing)');
+  return out;
+}
+
+export async function createChannel(core: Core, app: string, caller: Caller, input: ChannelInput): Promise<ChannelView> {
   checkName(core, input.channel);
   const owner = caller ? caller.user : input.owner ?? null;
   const p = await core.hooks.before('beforeChannelCreate', {
@@ -52,7 +80,7 @@ export async function createChannel(core: Core, app: string, caller: Caller, inp
   await checkUsersExist(core, app, members);
   const rec: ChannelRecord = {
     appId: app, name: input.channel, type: p.type, data: p.data, ownerId: owner,
-    epoch: randomBytes(4).toString('hex'), topOffset: 0, createdAt: Date.now(),
+    epoch: randomBytes(4).toString('hex'), topOffset: 0, createdAt: Date.now(), trimOffset: 0, ...kindOf(core, input),
   };
   await core.store.channels.create(rec, members);
   core.channels.forget(app, input.channel);

@@ -40,6 +40,9 @@ export const ChannelView = Type.Object({
   offset: Int,
   epoch: Type.String(),
   createdAt: Int,
+  kind: Type.Union([Type.Literal('durable'), Type.Literal('ephemeral'), Type.Literal('cache')]),
+  cacheSize: Type.Optional(Int),
+  retention: Type.Optional(Type.Object({ maxAgeSec: Type.Optional(Int), maxCount: Type.Optional(Int) })),
   members: Type.Optional(Type.Array(Type.String())),
 });
 export type ChannelView = Static<typeof ChannelView>;

@@ -18,12 +18,25 @@ export const EventName = Type.String({ minLength: 1, maxLength: 64, pattern: '^[
 export const MessageId = Type.String({ minLength: 1, maxLength: 128, pattern: '^[^\\u0000-\\u001f\\u007f]+$' });
 export const GroupName = Type.String({ minLength: 1, maxLength: 64, pattern: '^[^\\u0000-\\u001f\\u007f]+$' });
 export const ChannelTypeSchema = Type.Union([Type.Literal('members'), Type.Literal('open')]);
+/** durable: stored (history, recovery, unread); ephemeral: only delivered; cache: delivered, newest kept for late joiners. */
+export const ChannelKindSchema = Type.Union([Type.Literal('durable'), Type.Literal('ephemeral'), Type.Literal('cache')]);
+export const RetentionSchema = Type.Object({
+  maxAgeSec: Type.Optional(Type.Integer({ minimum: 1 })),
+  maxCount: Type.Optional(Type.Integer({ minimum: 1 })),
+}, { additionalProperties: false, minProperties: 1 });
+/** How a channel keeps its publications (kind, cacheSize, retention); absent fields come from the namespace config. */
+const KindFields = {
+  kind: Type.Optional(ChannelKindSchema),
+  cacheSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+  retention: Type.Optional(RetentionSchema),
+};
 export const Profile = Type.Record(Type.String(), Type.Unknown());
 export const UserList = Type.Array(UserId, { maxItems: 1000 });
 const strict = { additionalProperties: false } as const;
 
 export const PublishBody = Type.Object({ channel: ChannelName, event: Type.Optional(EventName), data: Type.Unknown(), id: Type.Optional(MessageId) }, strict);
-export const ChannelCreateBody = Type.Object({ channel: ChannelName, type: Type.Optional(ChannelTypeSchema), members: Type.Optional(UserList), data: Type.Optional(Type.Unknown()) }, strict);
+export { KindFields };
+export const ChannelCreateBody = Type.Object({ channel: ChannelName, type: Type.Optional(ChannelTypeSchema), members: Type.Optional(UserList), data: Type.Optional(Type.Unknown()), ...KindFields }, strict);
 export const ChannelOnly = Type.Object({ channel: ChannelName }, strict);
 export const ChannelUpdateBody = Type.Object({ channel: ChannelName, data: Type.Unknown() }, strict);
 export const ChannelMembersBody = Type.Object({ channel: ChannelName, users: UserList }, strict);

@@ -58,6 +58,21 @@ export interface SessionRecord {
 
 export type ChannelType = 'members' | 'open';
 
+/**
+ * How a channel's publications live (docs/channels.md): `durable` ones are stored (offsets, history,
+ * recovery, unread), `ephemeral` ones are only delivered, `cache` ones are delivered and the newest
+ * `cacheSize` are kept outside the store for late joiners.
+ */
+export type ChannelKind = 'durable' | 'ephemeral' | 'cache';
+
+/** How long a durable channel keeps its messages (both optional; the stricter wins). */
+export interface Retention {
+  /** Messages older than this are deleted. */
+  maxAgeSec?: number;
+  /** At most this many newest messages are kept. */
+  maxCount?: number;
+}
+
 export interface ChannelRecord {
   appId: string;
   name: string;
@@ -69,6 +84,13 @@ export interface ChannelRecord {
   /** Offset of the newest message (0 = none yet). Offsets are 1, 2, 3… with no gaps. */
   topOffset: number;
   createdAt: number;
+  kind: ChannelKind;
+  /** cache channels: how many newest publications are kept for late joiners. */
+  cacheSize?: number;
+  /** durable channels: retention enforced by the background trim. */
+  retention?: Retention;
+  /** Highest offset deleted by retention (0 = none): positions at or before it cannot be recovered. */
+  trimOffset: number;
 }
 
 export interface MessageRecord {
@@ -181,6 +203,8 @@ export interface ChannelStore {
   members(appId: string, name: string): Promise<string[]>;
   /** Channels the user is a member of, ordered by name. */
   listForUser(appId: string, userId: string): Promise<ChannelRecord[]>;
+  /** Every durable channel (all apps) that has a retention, for the background trim. */
+  retained(): Promise<{ appId: string; name: string; retention: Retention }[]>;
 }
 
 export interface MessageStore {
@@ -201,6 +225,12 @@ export interface MessageStore {
    * (exclusive) descending when `reverse` is true. At most `limit`.
    */
   range(appId: string, channel: string, q: { after?: number; before?: number; limit: number; reverse?: boolean }): Promise<MessageRecord[]>;
+  /**
+   * Retention: deletes the channel's messages older than `olderThan` (ms since epoch) and those beyond
+   * the newest `keepLast`, in one transaction, and raises the channel's `trimOffset` to the highest
+   * offset deleted. Returns the channel's trimOffset after the call (unchanged when nothing went).
+   */
+  trim(appId: string, channel: string, q: { olderThan?: number; keepLast?: number }): Promise<number>;
 }
 
 export interface ReadStore {

@@ -35,7 +35,7 @@ export function session(appId: string, id: string, over: Partial<SessionRecord> 
 }
 
 export function channel(appId: string, name: string, over: Partial<ChannelRecord> = {}): ChannelRecord {
-  return { appId, name, type: 'members', data: null, ownerId: null, epoch: `ep-${name}`, topOffset: 0, createdAt: 2000, ...over };
+  return { appId, name, type: 'members', data: null, ownerId: null, epoch: `ep-${name}`, topOffset: 0, createdAt: 2000, kind: 'durable', trimOffset: 0, ...over };
 }
 
 let seq = 0;

@@ -1,16 +1,26 @@
 import type pg from 'pg';
-import type { ChannelRecord, ChannelStore, ChannelType } from '../store.ts';
+import type { ChannelKind, ChannelRecord, ChannelStore, ChannelType, Retention } from '../store.ts';
 import { inInputOrder, json, tx, uniq } from './db.ts';
 
 export interface ChannelRow {
   app_id: string; name: string; type: ChannelType; data: unknown; owner_id: string | null;
   epoch: string; top_offset: number; created_at: number;
+  kind: ChannelKind; cache_size: number | null; retain_age_sec: number | null; retain_count: number | null; trim_offset: number;
 }
 
 export const toChannel = (r: ChannelRow): ChannelRecord => ({
   appId: r.app_id, name: r.name, type: r.type, data: r.data, ownerId: r.owner_id,
   epoch: r.epoch, topOffset: r.top_offset, createdAt: r.created_at,
+  kind: r.kind,
+  ...(r.cache_size !== null ? { cacheSize: r.cache_size } : {}),
+  ...(retentionOf(r) ? { retention: retentionOf(r) } : {}),
+  trimOffset: r.trim_offset,
 });
+
+function retentionOf(r: { retain_age_sec: number | null; retain_count: number | null }): Retention | undefined {
+  if (r.retain_age_sec === null && r.retain_count === null) return undefined;
+  return { ...(r.retain_age_sec !== null ? { maxAgeSec: r.retain_age_sec } : {}), ...(r.retain_count !== null ? { maxCount: r.retain_count } : {}) };
+}
 
 /** Tables keyed by (app_id, channel) that go with the channel when it is deleted. */
 const CHANNEL_OWNED = ['channel_members', 'messages', 'read_positions'];
@@ -22,9 +32,10 @@ export class PostgresChannelStore implements ChannelStore {
   async create(ch: ChannelRecord, members: string[]): Promise<void> {
     await tx(this.pool, async (c) => {
       await c.query(
-        `INSERT INTO channels (app_id, name, type, data, owner_id, epoch, top_offset, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-        [ch.appId, ch.name, ch.type, json(ch.data), ch.ownerId, ch.epoch, ch.topOffset ?? 0, ch.createdAt],
+        `INSERT INTO channels (app_id, name, type, data, owner_id, epoch, top_offset, created_at, kind, cache_size, retain_age_sec, retain_count, trim_offset)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+        [ch.appId, ch.name, ch.type, json(ch.data), ch.ownerId, ch.epoch, ch.topOffset ?? 0, ch.createdAt,
+          ch.kind, ch.cacheSize ?? null, ch.retention?.maxAgeSec ?? null, ch.retention?.maxCount ?? null, ch.trimOffset ?? 0],
       );
       if (members.length > 0) {
         await c.query(
@@ -109,5 +120,10 @@ export class PostgresChannelStore implements ChannelStore {
       [appId, userId],
     );
     return rows.map(toChannel);
+  }
+
+  async retained(): Promise<{ appId: string; name: string; retention: Retention }[]> {
+    const { rows } = await this.pool.query<ChannelRow>('SELECT * FROM channels WHERE retain_age_sec IS NOT NULL OR retain_count IS NOT NULL');
+    return rows.map((r) => ({ appId: r.app_id, name: r.name, retention: retentionOf(r)! }));
   }
 }

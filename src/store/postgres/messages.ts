@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { Errors } from '../../errors.ts';
 import type { MessageRecord, MessageStore, NewMessage } from '../store.ts';
-import { json, mapError } from './db.ts';
+import { json, mapError, tx } from './db.ts';
 
 /** SQLSTATE raised by append_messages when a channel of the batch does not exist. */
 const UNKNOWN_CHANNEL = 'XP102';
@@ -82,6 +82,29 @@ export class PostgresMessageStore implements MessageStore {
         };
     }
     return slot.map((s) => stored[s]!);
+  }
+
+  /** See MessageStore.trim: under the channel row lock appenders take, so the cut never races an append. */
+  async trim(appId: string, channel: string, cut: { olderThan?: number; keepLast?: number }): Promise<number> {
+    return tx(this.pool, async (c) => {
+      const { rows } = await c.query<{ top_offset: string; trim_offset: string }>(
+        'SELECT top_offset, trim_offset FROM channels WHERE app_id = $1 AND name = $2 FOR NO KEY UPDATE', [appId, channel]);
+      if (!rows[0]) return 0;
+      const top = Number(rows[0].top_offset);
+      const trimmed = Number(rows[0].trim_offset);
+      let upTo = trimmed;
+      if (cut.keepLast !== undefined) upTo = Math.max(upTo, top - cut.keepLast);
+      if (cut.olderThan !== undefined) {
+        const r = await c.query<{ m: string | null }>(
+          'SELECT max(msg_offset) AS m FROM messages WHERE app_id = $1 AND channel = $2 AND msg_offset > $3 AND time < $4',
+          [appId, channel, trimmed, cut.olderThan]);
+        if (r.rows[0]?.m !== null && r.rows[0]?.m !== undefined) upTo = Math.max(upTo, Number(r.rows[0].m));
+      }
+      if (upTo <= trimmed) return trimmed;
+      await c.query('DELETE FROM messages WHERE app_id = $1 AND channel = $2 AND msg_offset <= $3', [appId, channel, upTo]);
+      await c.query('UPDATE channels SET trim_offset = $3 WHERE app_id = $1 AND name = $2', [appId, channel, upTo]);
+      return upTo;
+    });
   }
 
   async range(appId: string, channel: string, q: { after?: number; before?: number; limit: number; reverse?: boolean }): Promise<MessageRecord[]> {

@@ -282,6 +282,19 @@ END
 $fn$;
 `,
   },
+  {
+    // Channel kinds (durable / ephemeral / cache) and retention; see the SQLite store's migration 6.
+    version: 7,
+    name: 'channel kinds and retention',
+    sql: `
+ALTER TABLE channels ADD COLUMN kind text NOT NULL DEFAULT 'durable' CHECK (kind IN ('durable', 'ephemeral', 'cache'));
+ALTER TABLE channels ADD COLUMN cache_size integer;
+ALTER TABLE channels ADD COLUMN retain_age_sec integer;
+ALTER TABLE channels ADD COLUMN retain_count integer;
+ALTER TABLE channels ADD COLUMN trim_offset bigint NOT NULL DEFAULT 0;
+CREATE INDEX channels_retained ON channels (app_id, name) WHERE retain_age_sec IS NOT NULL OR retain_count IS NOT NULL;
+`,
+  },
 ];
 
 /**

@@ -1,5 +1,5 @@
 import { Errors } from '../../errors.ts';
-import type { ChannelRecord, ChannelStore, ChannelType } from '../store.ts';
+import type { ChannelKind, ChannelRecord, ChannelStore, ChannelType, Retention } from '../store.ts';
 import { fromJson, toJson, uniq, type Statements } from './db.ts';
 
 export interface ChannelRow {
@@ -11,9 +11,14 @@ export interface ChannelRow {
   epoch: string;
   top_offset: number;
   created_at: number;
+  kind: ChannelKind;
+  cache_size: number | null;
+  retain_age_sec: number | null;
+  retain_count: number | null;
+  trim_offset: number;
 }
 
-export const CHANNEL_COLS = 'app_id, name, type, data, owner_id, epoch, top_offset, created_at';
+export const CHANNEL_COLS = 'app_id, name, type, data, owner_id, epoch, top_offset, created_at, kind, cache_size, retain_age_sec, retain_count, trim_offset';
 const PREFIXED_COLS = CHANNEL_COLS.split(', ').map((c) => `c.${c}`).join(', ');
 
 /** See ChannelStore (src/store/store.ts). */
@@ -23,8 +28,9 @@ export class SqliteChannelStore implements ChannelStore {
   async create(ch: ChannelRecord, members: string[]): Promise<void> {
     this.q.db.transaction(() => {
       const r = this.q
-        .get(`INSERT INTO channels (${CHANNEL_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
-        .run(ch.appId, ch.name, ch.type, toJson(ch.data), ch.ownerId, ch.epoch, ch.topOffset, ch.createdAt);
+        .get(`INSERT INTO channels (${CHANNEL_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
+        .run(ch.appId, ch.name, ch.type, toJson(ch.data), ch.ownerId, ch.epoch, ch.topOffset, ch.createdAt,
+          ch.kind, ch.cacheSize ?? null, ch.retention?.maxAgeSec ?? null, ch.retention?.maxCount ?? null, ch.trimOffset ?? 0);
       if (r.changes === 0) throw Errors.conflict.with(`channel ${ch.name} already exists`);
       const add = this.q.get('INSERT INTO channel_members (app_id, channel, user_id, added_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING');
       for (const id of members) add.run(ch.appId, ch.name, id, ch.createdAt);
@@ -94,6 +100,14 @@ export class SqliteChannelStore implements ChannelStore {
     return rows.map(toChannel);
   }
 
+  async retained(): Promise<{ appId: string; name: string; retention: Retention }[]> {
+    const rows = this.q
+      .get(`SELECT app_id, name, retain_age_sec, retain_count FROM channels INDEXED BY channels_retained
+            WHERE retain_age_sec IS NOT NULL OR retain_count IS NOT NULL`)
+      .all() as { app_id: string; name: string; retain_age_sec: number | null; retain_count: number | null }[];
+    return rows.map((r) => ({ appId: r.app_id, name: r.name, retention: retentionOf(r)! }));
+  }
+
   private exists(appId: string, name: string): boolean {
     return this.q.get('SELECT 1 FROM channels WHERE app_id = ? AND name = ?').get(appId, name) !== undefined;
   }
@@ -109,5 +123,14 @@ export function toChannel(r: ChannelRow): ChannelRecord {
     epoch: r.epoch,
     topOffset: r.top_offset,
     createdAt: r.created_at,
+    kind: r.kind,
+    ...(r.cache_size !== null ? { cacheSize: r.cache_size } : {}),
+    ...(retentionOf(r) ? { retention: retentionOf(r) } : {}),
+    trimOffset: r.trim_offset,
   };
+}
+
+function retentionOf(r: { retain_age_sec: number | null; retain_count: number | null }): Retention | undefined {
+  if (r.retain_age_sec === null && r.retain_count === null) return undefined;
+  return { ...(r.retain_age_sec !== null ? { maxAgeSec: r.retain_age_sec } : {}), ...(r.retain_count !== null ? { maxCount: r.retain_count } : {}) };
 }

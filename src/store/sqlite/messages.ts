@@ -113,6 +113,10 @@ export class SqliteMessageStore implements MessageStore {
     return toMessage(row);
   }
 
+  async trim(appId: string, channel: string, q: { olderThan?: number; keepLast?: number }): Promise<number> {
+    return trimSync(this.q, appId, channel, q);
+  }
+
   /** Both bounds are exclusive and optional; the primary key (app, channel, offset) serves either direction. */
   async range(appId: string, channel: string, q: { after?: number; before?: number; limit: number; reverse?: boolean }): Promise<MessageRecord[]> {
     const limit = Math.max(0, Math.floor(q.limit));
@@ -123,6 +127,26 @@ export class SqliteMessageStore implements MessageStore {
     const rows = this.q.get(sql).all(appId, channel, q.after ?? 0, q.before ?? Number.MAX_SAFE_INTEGER, limit) as MessageRow[];
     return rows.map(toMessage);
   }
+}
+
+/** See MessageStore.trim. One IMMEDIATE transaction: the cut and the channel's trimOffset move together. */
+export function trimSync(q: Statements, appId: string, channel: string, cut: { olderThan?: number; keepLast?: number }): number {
+  return q.db.transaction(() => {
+    const ch = q.get('SELECT top_offset, trim_offset FROM channels WHERE app_id = ? AND name = ?').get(appId, channel) as { top_offset: number; trim_offset: number } | undefined;
+    if (!ch) return 0;
+    let upTo = ch.trim_offset;
+    if (cut.keepLast !== undefined) upTo = Math.max(upTo, ch.top_offset - cut.keepLast);
+    if (cut.olderThan !== undefined) {
+      // Times grow with offsets (one clock per commit), so the newest old message bounds the cut.
+      const old = q.get('SELECT max(msg_offset) FROM messages WHERE app_id = ? AND channel = ? AND msg_offset > ? AND time < ?').pluck()
+        .get(appId, channel, ch.trim_offset, cut.olderThan) as number | null;
+      if (old !== null) upTo = Math.max(upTo, old);
+    }
+    if (upTo <= ch.trim_offset) return ch.trim_offset;
+    q.get('DELETE FROM messages WHERE app_id = ? AND channel = ? AND msg_offset <= ?').run(appId, channel, upTo);
+    q.get('UPDATE channels SET trim_offset = ? WHERE app_id = ? AND name = ?').run(upTo, appId, channel);
+    return upTo;
+  }).immediate();
 }
 
 function toMessage(r: MessageRow): MessageRecord {

@@ -151,6 +151,21 @@ DROP INDEX messages_dedupe;
 CREATE UNIQUE INDEX messages_dedupe ON messages (app_id, channel, sender_user, id) WHERE dedupe;
 `,
   },
+  {
+    // Channel kinds (durable / ephemeral / cache) and retention. Existing channels are durable with
+    // no retention and nothing trimmed: constant defaults, no table rewrite. The partial index holds
+    // only channels with a retention, which is all the background trim reads.
+    version: 6,
+    name: 'channel kinds and retention',
+    sql: `
+ALTER TABLE channels ADD COLUMN kind TEXT NOT NULL DEFAULT 'durable' CHECK (kind IN ('durable', 'ephemeral', 'cache'));
+ALTER TABLE channels ADD COLUMN cache_size INTEGER;
+ALTER TABLE channels ADD COLUMN retain_age_sec INTEGER;
+ALTER TABLE channels ADD COLUMN retain_count INTEGER;
+ALTER TABLE channels ADD COLUMN trim_offset INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX channels_retained ON channels (app_id, name) WHERE retain_age_sec IS NOT NULL OR retain_count IS NOT NULL;
+`,
+  },
 ];
 
 /**
