@@ -84,6 +84,8 @@ test('an emulation POST naming a node that is not in the cluster (never was, or 
   const cmd = [{ id: 2, rpc: { method: 'channel.list', data: {} } }];
   // Live: forwarded from c1 to c2.
   assert.equal((await emulate(b.c1.url, connect.session, 'c2', cmd)).status, 204);
+  const unknownSession = await emulate(b.c1.url, 'no-such-session', 'c2', cmd);
+  assert.equal(unknownSession.status, 404, 'c2 answered "unknown session" back to c1');
   const never = await emulate(b.c1.url, connect.session, 'c9', cmd);
   assert.equal(never.status, 404, JSON.stringify(never.body));
   assert.equal(never.body.error.code, 404);
@@ -96,4 +98,18 @@ test('an emulation POST naming a node that is not in the cluster (never was, or 
     assert.equal(dead.status, 404, JSON.stringify(dead.body));
     assert.ok(Date.now() - started < 2000, 'answered at once, not after a forwarding timeout');
   }
+});
+
+test('an emulation POST for a node that is registered but does not answer → 503 after the forwarding timeout', { timeout: 60_000 }, async (t) => {
+  const b = await boot(t);
+  if (!b) return;
+  const { connect } = await rawHttpStream(t, b.c2.url, await b.token('bob'));
+  // Frozen, not dead: still in the registry for a moment, but it reads nothing from Redis.
+  b.c2.proc.kill('SIGSTOP');
+  t.after(() => { b.c2.proc.kill('SIGCONT'); });
+  const started = Date.now();
+  const r = await emulate(b.c1.url, connect.session, 'c2', [{}]);
+  assert.equal(r.status, 503, JSON.stringify(r.body));
+  assert.equal(r.body.error.code, 503);
+  assert.ok(Date.now() - started >= 9_000, 'waited for the owner');
 });

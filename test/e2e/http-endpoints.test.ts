@@ -118,6 +118,8 @@ test('/emulation refusals: unknown node or session → 404, malformed → 400, o
   expectError(await post(Buffer.from([0x0a, 0x20, 0x01]), 'application/octet-stream'), 400, 107, 'truncated Protobuf EmulationRequest');
   const big = JSON.stringify({ session: connect.session, node, data: JSON.stringify({ id: 3, publish: { channel: 'room', data: 'x'.repeat(20_000) } }) });
   expectError(await post(big), 413, 106, 'oversize');
+  const bigStream = await fetch(`${ts.url}/connection/http_stream`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.parse(big).data });
+  expectError({ status: bigStream.status, body: await bigStream.json() }, 413, 106, 'oversize http_stream connect body');
   // None of it reached the connection; it still works.
   assert.ok(!s.messages.some((m) => m.id === 9 || m.id === 3 || m.push?.disconnect), JSON.stringify(s.messages));
   assert.equal((await emulate(ts.url, connect.session, node, ping)).status, 204);

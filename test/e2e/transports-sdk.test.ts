@@ -1,6 +1,8 @@
 // Issue 9 item 2: the XPush SDK falls back from a blocked WebSocket to HTTP streaming, and from
 // there to SSE, by itself (its default transport list), in Node, and keeps working across a drop.
 import { test, type TestContext } from 'node:test';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import assert from 'node:assert/strict';
 import { startServer, type TestApp, type TestServer } from '../helpers/server.ts';
 import { api } from '../helpers/clients.ts';
@@ -87,4 +89,44 @@ test('XPush SDK with every transport blocked keeps trying them in turn and gets 
   // The route opens: the SDK gets through without being told.
   gate.deny.clear();
   await waitFor('connected', () => c.state === 'connected', 8000);
+});
+
+/**
+ * A reverse proxy that serves XPUSH under a path prefix (`/xpush/...` → `/...`), streaming both
+ * ways, as nginx with `proxy_buffering off` would.
+ */
+async function prefixProxy(t: TestContext, prefix: string): Promise<{ url: string; seen: string[]; setUpstream(url: string): void }> {
+  let upstream = '';
+  const seen: string[] = [];
+  const server = http.createServer((req, res) => {
+    seen.push(`${req.method} ${(req.url ?? '').split('?')[0]}`);
+    if (!req.url?.startsWith(prefix + '/')) return void res.writeHead(404).end();
+    const u = new URL(upstream);
+    const up = http.request({ host: u.hostname, port: u.port, method: req.method, path: req.url.slice(prefix.length), headers: req.headers }, (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    });
+    up.on('error', () => res.destroy());
+    res.on('close', () => up.destroy());
+    req.pipe(up);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, setUpstream: (url) => { upstream = url; } };
+}
+
+test('XPush SDK behind a proxy that serves XPUSH under a path prefix falls back to http_stream under that prefix', { timeout: 30_000 }, async (t) => {
+  const proxy = await prefixProxy(t, '/xpush');
+  const ts = await startServer(t, { publicUrl: `${proxy.url.replace('http', 'ws')}/xpush/connection/websocket` });
+  proxy.setUpstream(ts.url);
+  const app = await ts.createApp();
+  const gate = httpGate();
+  const bob = await loggedIn(t, ts, app, 'bob', 'web', { url: `${proxy.url}/xpush`, websocket: DeadWebSocket, fetch: gate.fetch, minReconnectDelayMs: 50, maxReconnectDelayMs: 300, timeoutMs: 2000 });
+  assert.ok(proxy.seen.includes('POST /xpush/connection/http_stream'), JSON.stringify(proxy.seen));
+  assert.equal((await api(ts, app, 'POST', '/channels', { channel: 'web', members: ['bob'] })).status, 201);
+  await waitFor('subscribed to web', () => bob.events.some((e) => e.name === 'subscribed' && e.args[0] === 'web'));
+  await say(ts, app, 1);
+  await waitFor('message 1', () => bob.messages.length === 1);
+  assert.equal((await bob.xp.send('web', 'chat', { i: 2 })).offset, 2);
+  assert.ok(proxy.seen.includes('POST /xpush/emulation'), JSON.stringify(proxy.seen));
 });
