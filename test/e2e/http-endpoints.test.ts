@@ -116,6 +116,10 @@ test('/emulation refusals: unknown node or session → 404, malformed → 400, o
   expectError(await post(JSON.stringify([1, 2])), 400, 107, 'not an object');
   expectError(await post(Buffer.from([0x0a, 0xff, 0xff])), 400, 107, 'JSON body with bytes');
   expectError(await post(Buffer.from([0x0a, 0x20, 0x01]), 'application/octet-stream'), 400, 107, 'truncated Protobuf EmulationRequest');
+  const codec = sdkProtobufCodec();
+  expectError(await post(Buffer.from(codec.encodeEmulationRequest({ node: '', session: connect.session, data: new Uint8Array() })), 'application/octet-stream'), 400, 107, 'Protobuf EmulationRequest without node');
+  expectError(await post(Buffer.from(codec.encodeEmulationRequest({ node, session: '', data: new Uint8Array() })), 'application/octet-stream'), 400, 107, 'Protobuf EmulationRequest without session');
+  expectError(await post(JSON.stringify({ session: '', node, data: '{}' })), 400, 107, 'empty session');
   const big = JSON.stringify({ session: connect.session, node, data: JSON.stringify({ id: 3, publish: { channel: 'room', data: 'x'.repeat(20_000) } }) });
   expectError(await post(big), 413, 106, 'oversize');
   const bigStream = await fetch(`${ts.url}/connection/http_stream`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.parse(big).data });

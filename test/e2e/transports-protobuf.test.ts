@@ -8,6 +8,7 @@ import { startServer, type TestApp, type TestServer } from '../helpers/server.ts
 import { api, userSession } from '../helpers/clients.ts';
 import { connectOver, httpGate } from '../helpers/http-transports.ts';
 import { serverSockets, sleep, waitFor } from './e2e-kit.ts';
+import { decodeEmulationRequest } from '../../src/protocol/protobuf/codec.ts';
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
@@ -18,8 +19,8 @@ async function publishN(ts: TestServer, app: TestApp, from: number, to: number):
   }
 }
 
-test('centrifuge-js Protobuf [http_stream]: connect, subscribe, publish, rpc, then recovery after the server drops the stream', { timeout: 20_000 }, async (t) => {
-  const ts = await startServer(t);
+test('centrifuge-js Protobuf [http_stream]: connect, subscribe, publish, rpc, pings answered, then recovery after the server drops the stream', { timeout: 30_000 }, async (t) => {
+  const ts = await startServer(t, { pingIntervalMs: 1000, pongTimeoutMs: 800 });
   const killer = serverSockets(ts);
   const app = await ts.createApp();
   await userSession(ts, app, 'alice');
@@ -28,13 +29,20 @@ test('centrifuge-js Protobuf [http_stream]: connect, subscribe, publish, rpc, th
 
   const gate = httpGate();
   const kinds: string[] = [];
+  let pongs = 0;
   const recording = gate.fetch;
   gate.fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
-    kinds.push(`${new URL(String(input)).pathname} ${new Headers(init?.headers).get('content-type')}`);
-    return recording(input, init);
+    const path = new URL(String(input)).pathname;
+    kinds.push(`${path} ${new Headers(init?.headers).get('content-type')}`);
+    const res = await recording(input, init);
+    // A pong is an empty Command: its EmulationRequest carries the one byte 0x00 (length 0).
+    if (path === '/emulation' && res.status === 204 && Buffer.from(decodeEmulationRequest(init!.body as Uint8Array).data).equals(Buffer.from([0]))) pongs++;
+    return res;
   }) as typeof fetch;
   const { c, ctx } = await connectOver(t, ts.url, ['http_stream'], bob.accessToken, { gate, ctor: ProtobufCentrifuge as never });
   assert.equal(ctx.transport, 'http_stream');
+  const drops: number[] = [];
+  c.on('connecting', (x) => drops.push(x.code));
   assert.equal(ts.server.connections(app.id).length, 1);
 
   const sub = c.newSubscription('room');
@@ -53,6 +61,11 @@ test('centrifuge-js Protobuf [http_stream]: connect, subscribe, publish, rpc, th
   // The bytes were stored as the JSON value: a JSON reader of the channel sees { i: 1 }.
   const hist = await api(ts, app, 'GET', '/channels/room/history?after=0&limit=1');
   assert.deepEqual(hist.body.publications.map((p: { offset: number; data: unknown }) => [p.offset, p.data]), [[1, { i: 1 }]]);
+
+  // Pings (zero-length Replies) are answered with pongs through /emulation; the connection stays.
+  await waitFor('3 pongs', () => pongs >= 3, 8000);
+  assert.deepEqual(drops, []);
+  assert.deepEqual(ts.server.connections(app.id).map((x) => x.client), [ctx.client]);
 
   gate.block();
   killer.killAll();

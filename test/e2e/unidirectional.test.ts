@@ -122,6 +122,15 @@ test('uni_sse read by a bare EventSource (no SDK): connect push, then publicatio
   assert.equal(es.readyState, es.OPEN);
 });
 
+test('uni_sse also takes the connect request as a POST body (for tokens too long for a URL)', async (t) => {
+  const { ts, app, token } = await setup(t);
+  const s = await StreamReader.open(`${ts.url}/connection/uni_sse`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) }, 'sse', t);
+  assert.equal(s.status, 200);
+  await s.waitFor((m) => m.connect, 'connect push');
+  await publish(ts, app, 1);
+  await s.waitFor((m) => m.pub?.offset === 1);
+});
+
 test('unidirectional: false serves no uni endpoints', async (t) => {
   const { ts, token } = await setup(t, { unidirectional: false });
   assert.equal((await fetch(`${ts.url}/connection/uni_sse?cf_connect=${encodeURIComponent(JSON.stringify({ token }))}`)).status, 404);
