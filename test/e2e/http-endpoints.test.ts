@@ -1,6 +1,7 @@
 // Issue 9 item 2, by hand: the wire of /connection/http_stream, /connection/sse and POST /emulation
 // as centrifuge-js 5 expects it (docs: shared/research/emulation.md), and every refusal a client can hit.
 import { test } from 'node:test';
+import net from 'node:net';
 import assert from 'node:assert/strict';
 import { startServer, type TestApp, type TestServer } from '../helpers/server.ts';
 import { api, userSession } from '../helpers/clients.ts';
@@ -187,4 +188,17 @@ test('httpStreaming: false serves no stream endpoints', async (t) => {
   const r = await fetch(`${ts.url}/connection/http_stream`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 1, connect: { token } }) });
   assert.equal(r.status, 404);
   assert.equal((await ts.http('GET', `/connection/sse?cf_connect=${encodeURIComponent('{}')}`)).status, 404);
+});
+
+test('server.close() stays within shutdownTimeoutMs while a client holds a connection that sent no request yet', { todo: 'server.ts awaits http.close() unbounded: such a connection (undici opens one when a streamed fetch body is aborted; browsers preconnect) holds shutdown ~70 s, until keepAliveTimeout' }, async (t) => {
+  const ts = await startServer(t, { shutdownTimeoutMs: 1000 });
+  const u = new URL(ts.url);
+  const idle = net.connect(Number(u.port), u.hostname);
+  await new Promise((r) => idle.once('connect', r));
+  t.after(() => idle.destroy());
+  const closing = ts.server.close();
+  const inTime = await Promise.race([closing.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 3000))]);
+  idle.destroy();
+  await closing;
+  assert.ok(inTime, 'server.close() took more than shutdownTimeoutMs + 2 s');
 });

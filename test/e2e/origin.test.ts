@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { startServer } from '../helpers/server.ts';
 import { api, userSession } from '../helpers/clients.ts';
-import { emulate, rawHttpStream, StreamReader } from '../helpers/http-transports.ts';
+import { emulate, rawHttpStream, StreamReader, type StreamRequest } from '../helpers/http-transports.ts';
 
 const GOOD = ['https://good.example', 'https://a.good.example', 'https://x.y.good.example', undefined];
 const BAD = ['https://evil.example', 'http://good.example', 'https://good.example.evil.com', 'https://evilgood.example', 'null'];
@@ -35,8 +35,8 @@ test('allowedOrigins: a bad origin is refused on every connection endpoint; good
     assert.equal(body?.error?.code, 103, `${what}: ${JSON.stringify(body)}`);
     assert.match(body.error.message, /origin .* is not allowed/, what);
   };
-  const open = async (origin: string | undefined, path: string, init: RequestInit, format: 'lines' | 'sse') => {
-    const headers = { ...(init.headers as Record<string, string>), ...(origin ? { origin } : {}) };
+  const open = async (origin: string | undefined, path: string, init: StreamRequest, format: 'lines' | 'sse') => {
+    const headers = { ...init.headers, ...(origin ? { origin } : {}) };
     return StreamReader.open(ts.url + path, { ...init, headers }, format, t);
   };
   const endpoints: [string, (o: string | undefined) => Promise<StreamReader>][] = [

@@ -3,6 +3,7 @@
 // what an SDK-less consumer (curl, a bare EventSource) sees.
 import { Centrifuge, type ConnectedContext, type Options } from 'centrifuge';
 import { EventSource } from 'eventsource';
+import http from 'node:http';
 import WebSocket from 'ws';
 
 export type BidiTransport = 'websocket' | 'http_stream' | 'sse';
@@ -112,10 +113,19 @@ export async function connectOver(
   return { c, ctx, gate };
 }
 
+/** What a stream request sends: method, headers, body (text or bytes). */
+export interface StreamRequest {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string | Uint8Array;
+}
+
 /**
- * A streaming HTTP response read as a plain client would: JSON lines (http_stream,
- * uni_http_stream), server-sent events (sse, uni_sse: every `data:` line parsed), or
+ * A streaming HTTP response read as a plain client would (node:http, like `curl -N`): JSON lines
+ * (http_stream, uni_http_stream), server-sent events (sse, uni_sse: every `data:` line parsed), or
  * varint-length-delimited Protobuf frames (kept as raw byte arrays for the caller to decode).
+ * Not fetch: undici opens a spare connection when a streamed body is aborted, which a closing
+ * server then waits on (see the todo in test/e2e/http-endpoints.test.ts).
  */
 export class StreamReader {
   readonly messages: any[] = [];
@@ -125,40 +135,33 @@ export class StreamReader {
   ended = false;
   status = 0;
   headers = new Headers();
-  private readonly abort = new AbortController();
+  private req: http.ClientRequest | undefined;
   private bytes = Buffer.alloc(0);
   private text = '';
 
   private constructor(private readonly format: 'lines' | 'sse' | 'protobuf') {}
 
   /** Opens the stream; resolves once the status and headers are in (the body keeps coming). */
-  static async open(url: string, init: RequestInit, format: 'lines' | 'sse' | 'protobuf', t?: { after(fn: () => unknown): void }): Promise<StreamReader> {
+  static open(url: string, init: StreamRequest, format: 'lines' | 'sse' | 'protobuf', t?: { after(fn: () => unknown): void }): Promise<StreamReader> {
     const r = new StreamReader(format);
     t?.after(() => r.close());
-    const res = await fetch(url, { ...init, signal: r.abort.signal });
-    r.status = res.status;
-    r.headers = res.headers;
-    if (!res.ok || !res.body) {
-      r.raw = await res.text();
-      r.ended = true;
-      try { r.messages.push(JSON.parse(r.raw)); } catch { /* not JSON */ }
-      return r;
-    }
-    void r.pump(res.body.getReader());
-    return r;
-  }
-
-  private async pump(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        this.onChunk(Buffer.from(value));
-      }
-    } catch {
-      // aborted by close() or cut by the server: the stream has ended either way
-    }
-    this.ended = true;
+    return new Promise((resolve, reject) => {
+      const req = http.request(url, { method: init.method ?? 'GET', headers: init.headers ?? {} }, (res) => {
+        r.status = res.statusCode ?? 0;
+        for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') r.headers.set(k, v);
+        const ok = r.status >= 200 && r.status < 300;
+        res.on('data', (chunk: Buffer) => (ok ? r.onChunk(chunk) : (r.raw += chunk.toString('utf8'))));
+        res.on('close', () => {
+          if (!ok) try { r.messages.push(JSON.parse(r.raw)); } catch { /* not JSON */ }
+          r.ended = true;
+          if (!ok) resolve(r);
+        });
+        if (ok) resolve(r);
+      });
+      r.req = req;
+      req.on('error', (err) => (r.status ? (r.ended = true) : reject(err)));
+      req.end(init.body === undefined ? undefined : Buffer.from(init.body));
+    });
   }
 
   private onChunk(chunk: Buffer): void {
@@ -214,7 +217,7 @@ export class StreamReader {
   }
 
   close(): void {
-    this.abort.abort();
+    this.req?.destroy();
   }
 }
 
