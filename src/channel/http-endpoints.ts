@@ -52,6 +52,7 @@ export async function streamRoutes(http: FastifyInstance, deps: StreamDeps): Pro
           ({ node, session } = r as { node: string; session: string });
           data = Buffer.from(r.data as string, 'utf8');
         }
+        if (node === '' || session === '') throw new Error('node and session must not be empty');
       } catch (err) {
         throw Errors.badRequest.with(`emulation request: ${(err as Error).message}`.slice(0, 200));
       }

@@ -22,14 +22,18 @@ export function routedTransports(o: {
   fetch: typeof fetch;
 }): { endpoints: TransportEndpoint[]; websocket?: Ctor; eventsource?: Ctor; fetch: typeof fetch; emulationEndpoint: string } {
   const origin = new URL(o.sessionUrl).origin;
-  const nodeOrigin = (): string => {
+  // The node's HTTP base: its ws(s) URL without the trailing /connection/websocket. What precedes
+  // that (a reverse proxy's path prefix, `wss://host/xpush/connection/websocket`) prefixes the HTTP
+  // endpoints too.
+  const nodeBase = (): string => {
     const u = new URL(o.current() || origin);
-    return `${u.protocol === 'wss:' || u.protocol === 'https:' ? 'https:' : 'http:'}//${u.host}`;
+    const prefix = u.pathname.replace(/\/connection\/websocket\/?$/, '').replace(/\/+$/, '');
+    return `${u.protocol === 'wss:' || u.protocol === 'https:' ? 'https:' : 'http:'}//${u.host}${prefix}`;
   };
   const route = (url: string): string => {
     const u = new URL(url);
     if (u.origin !== origin || !(u.pathname.startsWith('/connection/') || u.pathname === '/emulation')) return url;
-    return nodeOrigin() + u.pathname + u.search;
+    return nodeBase() + u.pathname + u.search;
   };
   const ws = o.websocket;
   const es = o.eventsource;

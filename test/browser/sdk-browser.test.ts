@@ -25,12 +25,12 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>xpush</title>
 <script>
   window.received = [];
   window.subscribed = [];
-  window.start = async (app, appKey, password) => {
+  window.start = async (app, appKey, password, device = 'browser') => {
     const xp = new XPush({ url: location.origin, app, appKey });
     window.xp = xp;
     xp.on('message', (channel, event, data, meta) => window.received.push({ channel, event, data, meta }));
     xp.on('subscribed', (channel) => window.subscribed.push(channel));
-    await xp.login('bob', password, 'browser');
+    await xp.login('bob', password, device);
     const info = await xp.connect();
     return { user: info.user, device: info.device, global: typeof XPush.XPushError };
   };
@@ -120,3 +120,67 @@ async function serveSite(t: TestContext, upstream: string, files: Record<string,
   t.after(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
+
+/** Blocks WebSocket in the page the way a proxy would: every socket fails to open. */
+const BLOCK_WEBSOCKET = `(() => {
+  const Real = window.WebSocket;
+  window.wsTried = 0;
+  window.WebSocket = class extends Real {
+    constructor(url, protocols) { window.wsTried++; super('ws://127.0.0.1:9/blocked', protocols); }
+  };
+})();`;
+
+test('WebSocket blocked in the page: the browser bundle falls back to http_stream (and to sse when that is blocked too) and chats both ways', { skip: !fs.existsSync(CHROMIUM) && `no ${CHROMIUM}`, timeout: 60_000 }, async (t) => {
+  const dist = fs.mkdtempSync(path.join(os.tmpdir(), 'xpush-dist-'));
+  t.after(() => fs.rmSync(dist, { recursive: true, force: true }));
+  execFileSync(process.execPath, [path.join(root, 'scripts/build-browser.mjs'), dist], { stdio: 'inherit' });
+  const files = { 'index.html': PAGE, 'xpush.min.js': fs.readFileSync(path.join(dist, 'xpush.min.js'), 'utf8'), 'xpush.js': fs.readFileSync(path.join(dist, 'xpush.js'), 'utf8') };
+
+  const srv = await startServer(t);
+  const app = await srv.createApp();
+  const alice = await loggedIn(t, srv, app, 'alice', 'node');
+  assert.equal((await srv.http('POST', `/v1/apps/${app.id}/users`, { user: 'bob', password: PASSWORD }, { 'x-app-key': app.key })).status, 201);
+  await alice.xp.createChannel('web', { members: ['bob'] });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+  t.after(() => browser.close());
+  const site = await serveSite(t, srv.url, files);
+
+  let offset = 0;
+  for (const [device, expect] of [['browser-a', 'http_stream'], ['browser-b', 'sse']] as const) {
+    const page = await browser.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(String(e)));
+    const requests: string[] = [];
+    page.on('request', (r) => requests.push(`${r.method()} ${new URL(r.url()).pathname}`));
+    await page.addInitScript(BLOCK_WEBSOCKET);
+    if (expect === 'sse') await page.route('**/connection/http_stream', (r) => r.abort());
+    await page.goto(`${site}/__sdk/index.html`);
+    await page.waitForFunction(() => (window as any).esmLoaded === true);
+
+    const started = await page.evaluate(([a, k, p, d]) => (window as any).start(a, k, p, d), [app.id, app.key, PASSWORD, device]);
+    assert.deepEqual(started, { user: 'bob', device, global: 'function' });
+    assert.ok(await page.evaluate(() => (window as any).wsTried) >= 1, 'WebSocket was tried first');
+    const streams = requests.filter((r) => r.includes('/connection/'));
+    assert.equal(streams.at(-1), expect === 'sse' ? 'GET /connection/sse' : 'POST /connection/http_stream', JSON.stringify(requests));
+    assert.ok(srv.server.connections(app.id).some((c) => c.device === device && c.channels.includes('web')));
+
+    const ack = await alice.xp.send('web', 'chat', { text: `hello ${device}` });
+    offset = ack.offset;
+    await page.waitForFunction((o) => (window as any).received.some((m: any) => m.meta.offset === o), ack.offset, { timeout: 5000 });
+    const got = (await page.evaluate(() => (window as any).received)).find((m: any) => m.meta.offset === ack.offset);
+    assert.deepEqual(got.data, { text: `hello ${device}` });
+
+    const back = await page.evaluate((d) => (window as any).xp.send('web', 'chat', { text: `hello from ${d}` }), device);
+    assert.equal(back.offset, offset + 1);
+    offset = back.offset;
+    await waitFor(`reply from ${device} in Node`, () => alice.messages.find((m) => m.meta.offset === back.offset));
+    assert.deepEqual(alice.messages.find((m) => m.meta.offset === back.offset)!.data, { text: `hello from ${device}` });
+    assert.ok(requests.some((r) => r === 'POST /emulation'), 'later commands went through POST /emulation');
+    assert.deepEqual(pageErrors, []);
+    await page.evaluate(() => (window as any).xp.disconnect());
+    await page.close();
+  }
+});
