@@ -196,7 +196,13 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
         hub.close();
         router.close();
         log.info('drain: clients closed');
-        if (started) await http.close();
+        // Connections that never sent a request (browsers preconnect) would hold http.close() until the
+        // keep-alive timeout: what remains of the deadline is all it gets, then every socket is cut.
+        if (started) {
+          http.server.closeIdleConnections();
+          await withTimeout(http.close(), Math.max(100, deadline - Date.now()));
+          http.server.closeAllConnections();
+        }
         log.info('drain: http closed');
         await broker.close();
         await presence.close();

@@ -92,7 +92,8 @@ export class SessionClient {
         clearTimeout(timer);
       }
     }
-    return toWsUrl(new URL(this.#base).origin);
+    // The session server itself (a channel server in a one-node setup), under its path prefix if any.
+    return toWsUrl(this.#base.replace(/\/+$/, '') + '/connection/websocket');
   }
 
   /** JSON request; an error answer `{error: {code, message}}` rejects with an XPushError of that code. */

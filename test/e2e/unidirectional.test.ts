@@ -137,7 +137,7 @@ test('unidirectional: false serves no uni endpoints', async (t) => {
   assert.equal((await fetch(`${ts.url}/connection/uni_http_stream`, { method: 'POST', body: JSON.stringify({ token }) })).status, 404);
 });
 
-test('the uni connect push does not announce pong (the consumer cannot answer)', { todo: 'commands/connect.ts sets pong: true for every transport' }, async (t) => {
+test('the uni connect push does not announce pong (the consumer cannot answer)', async (t) => {
   const { ts, token } = await setup(t);
   const s = await openUni(t, ts, 'uni_sse', { token });
   const c = (await s.waitFor((m) => m.connect)).connect;

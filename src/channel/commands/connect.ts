@@ -86,7 +86,8 @@ export async function connect(c: Conn, body: Record<string, unknown>, id: number
     ttl: ttlOf(t.exp * 1000),
     data: replyData,
     ping: Math.max(1, Math.round(cfg.pingIntervalMs / 1000)),
-    pong: true,
+    // Unidirectional consumers cannot answer pings (Centrifugo announces pong for bidirectional transports only).
+    pong: c.transport.bidirectional,
     node: core.nodeId,
   };
   if (c.transport.emulation) result.session = c.emulationSession;
