@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { MessageRecord, ChannelType } from './store/store.ts';
+import type { MessageRecord, ChannelType, ChannelKind } from './store/store.ts';
 import { XPushError } from './errors.ts';
 
 /**
@@ -25,7 +25,8 @@ export interface HookPayloadByName {
   afterUserOffline: { app: string; user: string };
   beforeSubscribe: Actor & { channel: string };
   beforePublish: { app: string; channel: string; event: string; data: unknown; sender: Actor };
-  afterPublish: { app: string; message: MessageRecord };
+  /** `kind`: ephemeral and cache publications are not stored (their offsets order them only). */
+  afterPublish: { app: string; message: MessageRecord; kind: ChannelKind };
   beforeChannelCreate: { app: string; actor: Actor | null; channel: string; type: ChannelType; members: string[]; data: unknown };
   afterChannelCreate: { app: string; channel: string; type: ChannelType; members: string[] };
   beforeRegister: { app: string; user: string; profile: Record<string, unknown>; privateProfile: Record<string, unknown> };

@@ -19,6 +19,9 @@ import { MemoryRateLimiter } from './limits/limiter-memory.ts';
 import { AppCache } from './auth/app-cache.ts';
 import { ChannelCache } from './domain/channel-cache.ts';
 import { Publisher } from './domain/publisher.ts';
+import { LivePublisher } from './domain/live-publisher.ts';
+import type { LiveStreams } from './streams/live-streams.ts';
+import { MemoryLiveStreams } from './streams/live-streams-memory.ts';
 import type { Core } from './domain/context.ts';
 import { Hub } from './channel/hub.ts';
 import { Gateway, WS_PATH } from './channel/gateway.ts';
@@ -31,6 +34,7 @@ import { serverApiRoutes } from './session/routes/server-api.ts';
 import { connectionRoutes, clusterConnections, type ConnectionView } from './session/routes/connections.ts';
 import { clusterRoutes, Cluster } from './cluster/cluster.ts';
 import { startPresenceKeeper } from './channel/presence-keeper.ts';
+import { startRetention } from './domain/retention.ts';
 import { CONTROL_TOPIC, decodeEvent } from './protocol/events.ts';
 import { EmulationRouter } from './channel/emulation.ts';
 import { streamRoutes } from './channel/http-endpoints.ts';
@@ -76,13 +80,14 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
   const log = createLogger(config.logLevel);
   const nodeId = config.nodeId ?? 'node-' + randomBytes(4).toString('hex');
   const store: Store = await openStore(config.store, config.dataDir);
-  const { broker, presence, limiter } = await openBackends(config);
+  const { broker, presence, limiter, live } = await openBackends(config);
   const hooks = new Hooks(log);
   for (const [name, fn] of Object.entries(config.hooks ?? {})) hooks.add(name as HookName, fn as HookFn<HookName>);
   const publisher = new Publisher(store, broker, log, config.maxStoreBatch);
+  const livePublisher = new LivePublisher(live, broker, log);
   // TODO(issue 11 item 6): a Redis implementation for clusters; until then each node knows its own connections only.
   const userPresence: UserPresence = new MemoryUserPresence(config.presenceDelayMs);
-  const core: Core = { config, log, store, broker, presence, userPresence, hooks, apps: new AppCache(store), channels: new ChannelCache(store), publisher, limiter, nodeId };
+  const core: Core = { config, log, store, broker, presence, userPresence, hooks, apps: new AppCache(store), channels: new ChannelCache(store), publisher, livePublisher, live, limiter, nodeId };
   await userPresence.start({
     online: (app, user) => hooks.after('afterUserOnline', { app, user }),
     offline: (app, user) => hooks.after('afterUserOffline', { app, user }),
@@ -111,6 +116,7 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
     },
     onConnectionState: (lost) => {
       publisher.brokerUp = !lost;
+      livePublisher.brokerUp = !lost;
       hub.onConnectionState(lost);
     },
   };
@@ -143,6 +149,7 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
   let started = false;
   let closing: Promise<void> | undefined;
   let stopKeeper = (): void => undefined;
+  let stopRetention = (): void => undefined;
 
   const server: XPushServer = {
     config, log, http, core, nodeId, adminToken,
@@ -176,6 +183,7 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
       wsUrl = config.publicUrl ?? `ws://${host}:${addr.port}${WS_PATH}`;
       gateway?.attach(http.server);
       if (gateway) stopKeeper = startPresenceKeeper(core, hub);
+      if (config.role !== 'channel') stopRetention = startRetention(core);
       await cluster.start({ url, wsUrl, role: config.role });
       log.info({ url, wsUrl, role: config.role, nodeId, store: store.kind, broker: broker.kind }, 'xpush started');
     },
@@ -187,10 +195,11 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
         await cluster.stop();
         gateway?.stopAccepting();
         stopKeeper();
+        stopRetention();
         const deadline = Date.now() + config.shutdownTimeoutMs;
         if (gateway) await withTimeout(gateway.drain(), config.shutdownTimeoutMs);
         log.info('drain: commands answered');
-        await withTimeout(publisher.drain(), Math.max(0, deadline - Date.now()));
+        await withTimeout(Promise.all([publisher.drain(), livePublisher.drain()]).then(() => undefined), Math.max(0, deadline - Date.now()));
         log.info('drain: publisher idle');
         gateway?.shutdown();
         hub.close();
@@ -207,6 +216,7 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
         await broker.close();
         await presence.close();
         await userPresence.close();
+        await live.close();
         await limiter.close();
         await store.close();
       })();
@@ -216,13 +226,17 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
   return server;
 }
 
-async function openBackends(config: Config): Promise<{ broker: Broker; presence: PresenceManager; limiter: RateLimiter }> {
-  if (config.broker.kind === 'memory') return { broker: new MemoryBroker(), presence: new MemoryPresence(), limiter: new MemoryRateLimiter() };
+async function openBackends(config: Config): Promise<{ broker: Broker; presence: PresenceManager; limiter: RateLimiter; live: LiveStreams }> {
+  if (config.broker.kind === 'memory') return { broker: new MemoryBroker(), presence: new MemoryPresence(), limiter: new MemoryRateLimiter(), live: new MemoryLiveStreams() };
   const { RedisBroker } = await import('./broker/broker-redis.ts');
   const { RedisPresence } = await import('./presence/presence-redis.ts');
   const { RedisRateLimiter } = await import('./limits/limiter-redis.ts');
+  const { RedisLiveStreams } = await import('./streams/live-streams-redis.ts');
   const { url, prefix = 'xpush:' } = config.broker;
-  return { broker: new RedisBroker(url, prefix), presence: new RedisPresence(url, prefix, config.presenceTtlMs), limiter: new RedisRateLimiter(url, prefix) };
+  return {
+    broker: new RedisBroker(url, prefix), presence: new RedisPresence(url, prefix, config.presenceTtlMs),
+    limiter: new RedisRateLimiter(url, prefix), live: new RedisLiveStreams(url, prefix),
+  };
 }
 
 /** The admin credential survives restarts: generated once into the data dir, owner-only (0600). */

@@ -27,6 +27,11 @@ export interface HubClient {
 }
 
 interface ChannelState {
+  /**
+   * An ephemeral or cache channel: nothing to repair from the store, so publications are delivered
+   * as they arrive (offsets only order them per publisher node); no gaps, floors or duplicates logic.
+   */
+  live: boolean;
   subs: Set<HubClient>;
   joinLeave: Set<HubClient>;
   /**
@@ -114,11 +119,11 @@ export class Hub implements BrokerHandler {
   // ---- channel subscriptions ----
 
   /** Step 1 of subscribe: listen on the channel topic and hold publications for this client. */
-  async beginSubscribe(c: HubClient, app: string, channel: string): Promise<void> {
+  async beginSubscribe(c: HubClient, app: string, channel: string, live = false): Promise<void> {
     const topic = channelTopic(app, channel);
     let st = this.channels.get(topic);
     if (!st) {
-      st = { subs: new Set(), joinLeave: new Set(), joining: new Map(), tick: [], inTick: false, last: -1, floors: new Map(), ahead: new Map(), gapTimer: undefined, gapTries: 0, ready: Promise.resolve() };
+      st = { live, subs: new Set(), joinLeave: new Set(), joining: new Map(), tick: [], inTick: false, last: -1, floors: new Map(), ahead: new Map(), gapTimer: undefined, gapTries: 0, ready: Promise.resolve() };
       st.ready = this.broker.subscribe(topic);
       this.channels.set(topic, st);
     }
@@ -142,7 +147,10 @@ export class Hub implements BrokerHandler {
     this.flushChannel(st); // this turn's frame goes to the subscribers before c; c gets its share from `held`
     const held = st.joining.get(c) ?? [];
     st.joining.delete(c);
-    if (st.last === -1) {
+    if (st.live) {
+      // Everything after what c's reply carried, in arrival order.
+      for (const h of held) if (h.offset > offset) c.push(OutFrame.json(h.frame));
+    } else if (st.last === -1) {
       st.last = offset; // the first position known here: the stream is delivered from it on
     } else {
       // c's reply covered up to `offset`; what this node received since c began joining and is
@@ -221,6 +229,7 @@ export class Hub implements BrokerHandler {
   }
 
   private onPublication(topic: string, st: ChannelState, offset: number, frame: Buffer): void {
+    if (st.live) return this.emit(st, offset, frame);
     if (st.last === -1) {
       st.ahead.set(offset, frame); // nobody positioned yet: wait for the first subscriber's offset
       for (const held of st.joining.values()) held.push({ offset, frame });

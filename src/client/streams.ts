@@ -26,6 +26,11 @@ interface Stream {
   target: number;
   /** Live publications that arrived past a gap, held until the gap is filled. */
   buffer: PubLike[];
+  /**
+   * An ephemeral or cache channel (subscribed without a position): nothing to repair from history,
+   * publications are delivered as they arrive.
+   */
+  live?: boolean;
 }
 
 /**
@@ -52,6 +57,7 @@ export class ChannelStreams {
   /** A (re)subscription: `pos` is the stream top; `recovered` means the missed publications follow. */
   subscribed(channel: string, pos: { offset: number; epoch: string } | undefined, recovered: boolean): void {
     const s = this.#get(channel);
+    s.live = !pos;
     if (!pos) return;
     if (s.last === undefined || (s.epoch && pos.epoch && s.epoch !== pos.epoch)) {
       // First sight of the channel, or a new stream (channel recreated): live from here on.
@@ -66,7 +72,7 @@ export class ChannelStreams {
   publication(channel: string, pub: PubLike): void {
     const s = this.#get(channel);
     const offset = pub.offset;
-    if (offset === undefined || offset === 0) {
+    if (offset === undefined || offset === 0 || s.live) {
       this.deliver(toMessage(channel, pub, s.epoch));
       return;
     }

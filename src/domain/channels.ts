@@ -103,9 +103,10 @@ export async function updateChannel(core: Core, app: string, caller: Caller, cha
 }
 
 export async function deleteChannel(core: Core, app: string, caller: Caller, channel: string): Promise<void> {
-  await requireOwner(core, app, channel, caller);
+  const ch = await requireOwner(core, app, channel, caller);
   await core.store.channels.delete(app, channel);
   core.channels.forget(app, channel);
+  if (ch.kind !== 'durable') await core.live.drop(app, channel);
   // Every node unsubscribes its local subscribers (push unsubscribe 2000).
   await core.broker.publish(channelTopic(app, channel), encodeEvent('x', 0, channel));
 }

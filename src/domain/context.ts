@@ -7,6 +7,8 @@ import type { UserPresence } from '../presence/user-presence.ts';
 import type { Hooks } from '../hooks.ts';
 import type { AppCache } from '../auth/app-cache.ts';
 import type { Publisher } from './publisher.ts';
+import type { LivePublisher } from './live-publisher.ts';
+import type { LiveStreams } from '../streams/live-streams.ts';
 import type { ChannelCache } from './channel-cache.ts';
 import type { RateLimiter } from '../limits/limiter.ts';
 
@@ -26,6 +28,10 @@ export interface Core {
   apps: AppCache;
   channels: ChannelCache;
   publisher: Publisher;
+  /** Publishing on ephemeral and cache channels (nothing stored). */
+  livePublisher: LivePublisher;
+  /** Offsets, epochs and caches of ephemeral and cache channels. */
+  live: LiveStreams;
   /** Rate limits (login throttling; per-app budgets): cluster-wide with the redis broker. */
   limiter: RateLimiter;
   nodeId: string;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Core } from './context.ts';
 import type { Actor } from '../hooks.ts';
-import type { MessageRecord, NewMessage } from '../store/store.ts';
+import type { ChannelKind, MessageRecord, NewMessage } from '../store/store.ts';
 import { publicationOf } from './publication.ts';
 import { rangeWithin } from './bounded-range.ts';
 import { Errors } from '../errors.ts';
@@ -32,6 +32,8 @@ export async function publish(core: Core, app: string, sender: Actor, input: Pub
 export interface PreparedPublish {
   msg: NewMessage;
   epoch: string;
+  kind: ChannelKind;
+  cacheSize: number;
 }
 
 /** Everything before the store: may await (hooks, channel lookup), so callers that need order chain it. */
@@ -48,6 +50,8 @@ export async function preparePublish(core: Core, app: string, sender: Actor, inp
   if (size > core.config.maxMessageBytes) throw Errors.limitExceeded.with(`message data is ${size} bytes; the limit is ${core.config.maxMessageBytes}`);
   return {
     epoch: ch.epoch,
+    kind: ch.kind,
+    cacheSize: ch.cacheSize ?? 0,
     msg: {
       appId: app, channel: input.channel, id: input.id ?? randomUUID(), idempotent: input.id !== undefined, event, data,
       senderUser: sender.user, senderDevice: sender.device, senderClient: sender.client, time: Date.now(),
@@ -55,11 +59,17 @@ export async function preparePublish(core: Core, app: string, sender: Actor, inp
   };
 }
 
-/** Enqueues synchronously (call order = store order), resolves after the commit. */
+/**
+ * Enqueues synchronously (call order = store order) and resolves after the commit — or, for
+ * ephemeral and cache channels, once the broker has the publication (nothing is stored).
+ */
 export async function commitPublish(core: Core, p: PreparedPublish): Promise<PublishAck> {
-  const rec = await core.publisher.publish(p.msg);
-  core.hooks.after('afterPublish', { app: rec.appId, message: rec });
-  return { channel: rec.channel, offset: rec.offset, epoch: p.epoch, id: rec.id, time: rec.time };
+  let rec: MessageRecord;
+  let epoch = p.epoch;
+  if (p.kind === 'durable') rec = await core.publisher.publish(p.msg);
+  else ({ record: rec, epoch } = await core.livePublisher.publish(p.msg, p.kind === 'cache' ? p.cacheSize : 0));
+  core.hooks.after('afterPublish', { app: rec.appId, message: rec, kind: p.kind });
+  return { channel: rec.channel, offset: rec.offset, epoch, id: rec.id, time: rec.time };
 }
 
 export interface HistoryQuery {
@@ -76,7 +86,17 @@ export async function history(core: Core, app: string, channel: string, q: Histo
   const ch = await core.store.channels.get(app, channel);
   if (!ch) throw Errors.unknownChannel.with(`channel "${channel}" does not exist`);
   const limit = Math.min(q.limit ?? 100, core.config.maxHistoryLimit);
+  if (ch.kind !== 'durable') return liveHistory(core, app, channel, ch.kind, q, limit);
   // A page is also cut at maxReplyBytes: fewer publications than asked, and the caller pages on.
   const recs = limit > 0 ? (await rangeWithin(core, app, channel, { after: q.after, before: q.before, limit })).records : [];
   return { publications: recs.map((r) => publicationOf(r)), offset: ch.topOffset, epoch: ch.epoch };
+}
+
+/** Ephemeral channels have no history; a cache channel's history is what it keeps. */
+async function liveHistory(core: Core, app: string, channel: string, kind: ChannelKind, q: HistoryQuery, limit: number): Promise<HistoryPage> {
+  const r = await core.live.recent(app, channel);
+  let pubs = kind === 'cache' ? r.publications.map((p) => JSON.parse(p) as HistoryPage['publications'][number]) : [];
+  if (q.before !== undefined) pubs = pubs.filter((p) => (p.offset ?? 0) < q.before!).reverse();
+  else pubs = pubs.filter((p) => (p.offset ?? 0) > (q.after ?? 0));
+  return { publications: pubs.slice(0, limit), offset: r.top, epoch: r.epoch };
 }

@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from '../helpers/server.ts';
+import { prefixProxy } from '../helpers/http-transports.ts';
 import { loggedIn, offsetsOf, range, sleep, trackedWebSocket, waitFor } from './sdk-kit.ts';
 
 test('a forced socket drop resumes without loss or duplicates, in order', async (t) => {
@@ -111,21 +112,17 @@ test('disconnect() then connect() later delivers what was missed, once', async (
   assert.deepEqual(offsetsOf(bob.messages, 'room'), range(1, 5));
 });
 
-test('explicit wsUrl, and a session server without node lookup falls back to its own origin', async (t) => {
+test('explicit wsUrl, and a session server under a path prefix whose node lookup fails falls back to itself under that prefix', async (t) => {
   const srv = await startServer(t);
   const app = await srv.createApp();
   const viaWsUrl = await loggedIn(t, srv, app, 'alice', 'a', { wsUrl: srv.wsUrl });
   assert.equal(viaWsUrl.xp.state, 'connected');
-  // A base URL with a path: node lookups 404 there, the fallback is the origin's /connection/websocket.
-  // (register/login need the real base, so log in on a client that knows it, then reuse the tokens.)
-  const fallback = await loggedIn(t, srv, app, 'bob', 'b');
-  const tokens = fallback.xp.tokens!;
-  fallback.xp.disconnect();
-  const { XPush } = await import('../../src/client/index.ts');
-  const { default: WebSocket } = await import('ws');
-  const xp = new XPush({ url: srv.url + '/no-such-prefix', app: app.id, appKey: app.key, websocket: WebSocket });
-  t.after(() => xp.disconnect());
-  xp.useTokens(tokens);
-  const info = await xp.connect();
-  assert.equal(info.user, 'bob');
+  // XPUSH served under /xpush by a proxy that forwards no WebSocket and answers 404 to node lookups:
+  // the SDK falls back to the session server itself, keeps the prefix, and gets in over HTTP streaming.
+  const proxy = await prefixProxy(t, '/xpush', (p) => p.startsWith('/node/'));
+  proxy.setUpstream(srv.url);
+  const bob = await loggedIn(t, srv, app, 'bob', 'b', { url: `${proxy.url}/xpush`, minReconnectDelayMs: 50, maxReconnectDelayMs: 300, timeoutMs: 2000 });
+  assert.equal(bob.xp.state, 'connected');
+  assert.ok(proxy.seen.some((r) => r.startsWith('GET /xpush/node/')), JSON.stringify(proxy.seen));
+  assert.ok(proxy.seen.includes('POST /xpush/connection/http_stream'), JSON.stringify(proxy.seen));
 });

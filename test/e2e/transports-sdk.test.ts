@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { startServer, type TestApp, type TestServer } from '../helpers/server.ts';
 import { api } from '../helpers/clients.ts';
 import { XPush } from '../../src/client/index.ts';
-import { DeadWebSocket, httpGate, type HttpGate } from '../helpers/http-transports.ts';
+import { DeadWebSocket, httpGate, prefixProxy, type HttpGate } from '../helpers/http-transports.ts';
 import { loggedIn, offsetsOf, range, waitFor } from './sdk-kit.ts';
 import { serverSockets, sleep } from './e2e-kit.ts';
 
@@ -90,30 +90,6 @@ test('XPush SDK with every transport blocked keeps trying them in turn and gets 
   gate.deny.clear();
   await waitFor('connected', () => c.state === 'connected', 8000);
 });
-
-/**
- * A reverse proxy that serves XPUSH under a path prefix (`/xpush/...` → `/...`), streaming both
- * ways, as nginx with `proxy_buffering off` would.
- */
-async function prefixProxy(t: TestContext, prefix: string): Promise<{ url: string; seen: string[]; setUpstream(url: string): void }> {
-  let upstream = '';
-  const seen: string[] = [];
-  const server = http.createServer((req, res) => {
-    seen.push(`${req.method} ${(req.url ?? '').split('?')[0]}`);
-    if (!req.url?.startsWith(prefix + '/')) return void res.writeHead(404).end();
-    const u = new URL(upstream);
-    const up = http.request({ host: u.hostname, port: u.port, method: req.method, path: req.url.slice(prefix.length), headers: req.headers }, (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
-    });
-    up.on('error', () => res.destroy());
-    res.on('close', () => up.destroy());
-    req.pipe(up);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.after(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, setUpstream: (url) => { upstream = url; } };
-}
 
 test('XPush SDK behind a proxy that serves XPUSH under a path prefix falls back to http_stream under that prefix', { timeout: 30_000 }, async (t) => {
   const proxy = await prefixProxy(t, '/xpush');

@@ -4,6 +4,7 @@
 import { Centrifuge, type ConnectedContext, type Options } from 'centrifuge';
 import { EventSource } from 'eventsource';
 import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import WebSocket from 'ws';
 
 export type BidiTransport = 'websocket' | 'http_stream' | 'sse';
@@ -243,4 +244,28 @@ export async function emulate(base: string, session: string, node: string, comma
   let body: unknown = text;
   try { body = text ? JSON.parse(text) : undefined; } catch { /* not JSON */ }
   return { status: res.status, body, headers: res.headers };
+}
+
+/**
+ * A reverse proxy that serves XPUSH under a path prefix (`/xpush/...` → `/...`), streaming both
+ * ways, as nginx with `proxy_buffering off` would.
+ */
+export async function prefixProxy(t: { after(fn: () => unknown): void }, prefix: string, deny: (path: string) => boolean = () => false): Promise<{ url: string; seen: string[]; setUpstream(url: string): void }> {
+  let upstream = '';
+  const seen: string[] = [];
+  const server = http.createServer((req, res) => {
+    seen.push(`${req.method} ${(req.url ?? '').split('?')[0]}`);
+    if (!req.url?.startsWith(prefix + '/') || deny(req.url.slice(prefix.length))) return void res.writeHead(404).end();
+    const u = new URL(upstream);
+    const up = http.request({ host: u.hostname, port: u.port, method: req.method, path: req.url.slice(prefix.length), headers: req.headers }, (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    });
+    up.on('error', () => res.destroy());
+    res.on('close', () => up.destroy());
+    req.pipe(up);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, setUpstream: (url) => { upstream = url; } };
 }

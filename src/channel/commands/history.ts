@@ -17,7 +17,7 @@ export async function history(c: Conn, body: Record<string, unknown>): Promise<u
   const sinceOffset = since?.offset ?? 0;
   if (!Number.isSafeInteger(sinceOffset) || (sinceOffset as number) < 0) throw Errors.badRequest.with('history.since.offset must be a non-negative integer');
   const ch = await authorize(c.ctx.core, c.app, channel, c.user);
-  if (since && since.epoch !== undefined && since.epoch !== '' && since.epoch !== ch.epoch) throw Errors.unrecoverablePosition.with('epoch changed: the stream was replaced');
+  if (ch.kind === 'durable' && since && since.epoch !== undefined && since.epoch !== '' && since.epoch !== ch.epoch) throw Errors.unrecoverablePosition.with('epoch changed: the stream was replaced');
   // Centrifugo: limit 0 (or absent: Protobuf cannot tell them apart) → only the stream position;
   // -1 → as many as allowed.
   const lim = limit === -1 ? c.ctx.core.config.maxHistoryLimit : ((limit as number | undefined) ?? 0);

@@ -1,5 +1,6 @@
 import type { Conn, Sub } from '../conn.ts';
-import type { SubscribeRequest, SubscribeResult } from '../../protocol/types.ts';
+import type { Publication, SubscribeRequest, SubscribeResult } from '../../protocol/types.ts';
+import type { ChannelKind } from '../../store/store.ts';
 import { authorize } from '../../domain/channels.ts';
 import { publicationOf } from '../../domain/publication.ts';
 import { rangeWithin } from '../../domain/bounded-range.ts';
@@ -26,10 +27,11 @@ export interface Prepared {
 async function subscribeReserved(c: Conn, reservation: Sub, req: SubscribeRequest): Promise<Prepared> {
   const { core, hub } = c.ctx;
   const { channel, joinLeave, serverSide } = reservation;
+  let live: boolean;
   try {
     if (core.hooks.has('beforeSubscribe')) await core.hooks.before('beforeSubscribe', { ...c.actor, channel });
-    await authorize(core, c.app, channel, c.user);
-    await hub.beginSubscribe(c, c.app, channel);
+    live = (await authorize(core, c.app, channel, c.user)).kind !== 'durable';
+    await hub.beginSubscribe(c, c.app, channel, live);
   } catch (err) {
     if (c.subs.get(channel) === reservation) c.deleteSub(channel);
     throw err;
@@ -37,38 +39,66 @@ async function subscribeReserved(c: Conn, reservation: Sub, req: SubscribeReques
   try {
     const ch = await core.store.channels.get(c.app, channel);
     if (!ch) throw Errors.unknownChannel.with(`channel "${channel}" does not exist`);
-    const top = ch.topOffset;
-    const result: SubscribeResult = { recoverable: true, positioned: true, epoch: ch.epoch, offset: top };
+    const { result, top } = live ? await liveResult(c, channel, ch.kind, req) : { result: undefined, top: ch.topOffset };
+    if (result) return ready(c, reservation, result, top);
+    const durable: SubscribeResult = { recoverable: true, positioned: true, epoch: ch.epoch, offset: top };
     if (req.recover) {
-      result.was_recovering = true;
+      durable.was_recovering = true;
       const from = typeof req.offset === 'number' ? req.offset : 0;
       const gap = top - from;
-      result.recovered = false;
-      if (req.epoch === ch.epoch && gap >= 0 && gap <= core.config.maxRecoveryPublications) {
+      durable.recovered = false;
+      // A position at or before the retention cut cannot be recovered: its next messages are gone.
+      if (req.epoch === ch.epoch && gap >= 0 && gap <= core.config.maxRecoveryPublications && from >= ch.trimOffset) {
         // Never partial (as Centrifugo): more than maxReplyBytes to catch up → recovered: false, the
         // client reads the gap from history in pages.
         const missed = gap > 0 ? await rangeWithin(core, c.app, channel, { after: from, limit: gap }) : { records: [], truncated: false };
         if (!missed.truncated) {
-          result.publications = missed.records.map((m) => publicationOf(m));
-          result.recovered = true;
+          durable.publications = missed.records.map((m) => publicationOf(m));
+          durable.recovered = true;
         }
       }
     }
-    return {
-      result,
-      finish: () => {
-        // Unsubscribed meanwhile (or unsubscribed and subscribed again): this attempt is void.
-        if (c.closed || c.subs.get(channel) !== reservation) return hub.abortSubscribe(c, c.app, channel);
-        c.setSub({ channel, joinLeave, serverSide, pending: false });
-        hub.completeSubscribe(c, c.app, channel, top, joinLeave);
-        announce(c, channel, 'j');
-      },
-    };
+    return ready(c, reservation, durable, top);
   } catch (err) {
     if (c.subs.get(channel) === reservation) c.deleteSub(channel);
     hub.abortSubscribe(c, c.app, channel);
     throw err;
   }
+}
+
+/** The prepared subscription: `finish` makes it live once its result was queued to the client. */
+function ready(c: Conn, reservation: Sub, result: SubscribeResult, top: number): Prepared {
+  const { channel, joinLeave, serverSide } = reservation;
+  return {
+    result,
+    finish: () => {
+      // Unsubscribed meanwhile (or unsubscribed and subscribed again): this attempt is void.
+      if (c.closed || c.subs.get(channel) !== reservation) return c.ctx.hub.abortSubscribe(c, c.app, channel);
+      c.setSub({ channel, joinLeave, serverSide, pending: false });
+      c.ctx.hub.completeSubscribe(c, c.app, channel, top, joinLeave);
+      announce(c, channel, 'j');
+    },
+  };
+}
+
+/**
+ * Ephemeral and cache channels have no recoverable position. A cache channel's reply carries its
+ * newest publications (the late joiner's "latest value"); what arrives after the newest of them is
+ * delivered live (`top` is the cut).
+ */
+async function liveResult(c: Conn, channel: string, kind: ChannelKind, req: SubscribeRequest): Promise<{ result: SubscribeResult; top: number }> {
+  const result: SubscribeResult = { recoverable: false, positioned: false };
+  if (req.recover) {
+    result.was_recovering = true;
+    result.recovered = false;
+  }
+  if (kind !== 'cache') return { result, top: 0 };
+  const r = await c.ctx.core.live.recent(c.app, channel);
+  const pubs = r.publications.map((p) => JSON.parse(p) as Publication);
+  if (pubs.length) result.publications = pubs;
+  result.epoch = r.epoch;
+  result.offset = r.top;
+  return { result, top: pubs.at(-1)?.offset ?? 0 };
 }
 
 /** Server-side subscription at connect time or when a member is added (no per-connection limit). */

@@ -1,0 +1,93 @@
+import type { Logger } from 'pino';
+import type { Broker } from '../broker/broker.ts';
+import type { LiveStreams } from '../streams/live-streams.ts';
+import type { MessageRecord, NewMessage } from '../store/store.ts';
+import { channelTopic, encodeEvent } from '../protocol/events.ts';
+import { publicationOf, pubPushJson } from './publication.ts';
+import { Errors, XPushError } from '../errors.ts';
+
+interface Pending {
+  msg: NewMessage;
+  /** cache channels: publications kept for late joiners (0 for ephemeral). */
+  cacheSize: number;
+  resolve: (r: { record: MessageRecord; epoch: string }) => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * Publishing on ephemeral and cache channels (nothing stored): the publishes of one event-loop turn
+ * are grouped per channel, each group takes its offsets in ONE step (LiveStreams.allocate), cache
+ * channels keep the newest, and everything goes to the broker in offset order; a publisher is
+ * answered once the broker has the publication. One batch at a time keeps offsets and broker
+ * order aligned on this node, as for stored channels (publisher.ts).
+ */
+export class LivePublisher {
+  private queue: Pending[] = [];
+  private scheduled = false;
+  private flushing = false;
+  private closed = false;
+  private idle: (() => void)[] = [];
+  /** False while the broker link is down: publishes are refused up front (503). */
+  brokerUp = true;
+
+  constructor(private readonly streams: LiveStreams, private readonly broker: Broker, private readonly log: Logger) {}
+
+  publish(msg: NewMessage, cacheSize: number): Promise<{ record: MessageRecord; epoch: string }> {
+    if (this.closed) return Promise.reject(Errors.unavailable.with('server is shutting down'));
+    if (!this.brokerUp) return Promise.reject(Errors.unavailable.with('message broker unreachable; retry later'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ msg, cacheSize, resolve, reject });
+      if (!this.scheduled && !this.flushing) {
+        this.scheduled = true;
+        setImmediate(() => {
+          this.scheduled = false;
+          void this.flush();
+        });
+      }
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0);
+      const groups = new Map<string, Pending[]>();
+      for (const p of batch) {
+        const k = `${p.msg.appId}\0${p.msg.channel}`;
+        const g = groups.get(k);
+        if (g) g.push(p);
+        else groups.set(k, [p]);
+      }
+      await Promise.all([...groups.values()].map((g) => this.commit(g)));
+    }
+    this.flushing = false;
+    for (const f of this.idle.splice(0)) f();
+  }
+
+  private async commit(group: Pending[]): Promise<void> {
+    const { appId, channel } = group[0]!.msg;
+    try {
+      const { first, epoch } = await this.streams.allocate(appId, channel, group.length);
+      const records: MessageRecord[] = group.map((p, i) => ({ ...p.msg, offset: first + i }));
+      const cacheSize = group[0]!.cacheSize;
+      if (cacheSize > 0) {
+        await this.streams.keep(appId, channel, records.map((r) => ({ offset: r.offset, publication: JSON.stringify(publicationOf(r)) })), cacheSize);
+      }
+      const sent = await Promise.allSettled(records.map((r) => this.broker.publish(channelTopic(appId, channel), encodeEvent('p', r.offset, pubPushJson(r)))));
+      for (let i = 0; i < group.length; i++) {
+        if (sent[i]!.status === 'fulfilled') group[i]!.resolve({ record: records[i]!, epoch });
+        else group[i]!.reject(Errors.unavailable.with('message broker unreachable; retry later'));
+      }
+    } catch (err) {
+      if (!(err instanceof XPushError)) this.log.error({ err, channel }, 'live publish failed');
+      for (const p of group) p.reject(err instanceof XPushError ? err : Errors.internal);
+    }
+  }
+
+  /** Resolves when nothing is queued or in flight (graceful shutdown). */
+  async drain(): Promise<void> {
+    this.closed = true;
+    if (!this.flushing && !this.scheduled && this.queue.length === 0) return;
+    await new Promise<void>((r) => this.idle.push(r));
+  }
+}
