@@ -39,8 +39,15 @@ async function subscribeReserved(c: Conn, reservation: Sub, req: SubscribeReques
   try {
     const ch = await core.store.channels.get(c.app, channel);
     if (!ch) throw Errors.unknownChannel.with(`channel "${channel}" does not exist`);
-    const { result, top } = live ? await liveResult(c, channel, ch.kind, req) : { result: undefined, top: ch.topOffset };
-    if (result) return ready(c, reservation, result, top);
+    if (live) {
+      const r = await liveResult(c, channel, ch.kind, req);
+      // centrifuge-js hands over the publications of a client-side subscribe reply, but not those of
+      // a server-side subscription that is not recovered: those go out as pushes right after it.
+      const trailing = serverSide && r.result.publications ? r.result.publications.splice(0).map((p) => Push.pub(channel, p)) : [];
+      if (serverSide) delete r.result.publications;
+      return ready(c, reservation, r.result, r.top, trailing);
+    }
+    const top = ch.topOffset;
     const durable: SubscribeResult = { recoverable: true, positioned: true, epoch: ch.epoch, offset: top };
     if (req.recover) {
       durable.was_recovering = true;
@@ -67,7 +74,7 @@ async function subscribeReserved(c: Conn, reservation: Sub, req: SubscribeReques
 }
 
 /** The prepared subscription: `finish` makes it live once its result was queued to the client. */
-function ready(c: Conn, reservation: Sub, result: SubscribeResult, top: number): Prepared {
+function ready(c: Conn, reservation: Sub, result: SubscribeResult, top: number, trailing: object[] = []): Prepared {
   const { channel, joinLeave, serverSide } = reservation;
   return {
     result,
@@ -75,6 +82,7 @@ function ready(c: Conn, reservation: Sub, result: SubscribeResult, top: number):
       // Unsubscribed meanwhile (or unsubscribed and subscribed again): this attempt is void.
       if (c.closed || c.subs.get(channel) !== reservation) return c.ctx.hub.abortSubscribe(c, c.app, channel);
       c.setSub({ channel, joinLeave, serverSide, pending: false });
+      for (const push of trailing) c.push(OutFrame.reply(push));
       c.ctx.hub.completeSubscribe(c, c.app, channel, top, joinLeave);
       announce(c, channel, 'j');
     },

@@ -1,0 +1,44 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { bootCluster } from './kit.ts';
+import { RawClient } from '../helpers/clients.ts';
+
+/** Issue 11 item 3 across nodes: ephemeral offsets and cache contents live in Redis, shared by every node. */
+test('ephemeral and cache channels across nodes: shared offsets, and a late joiner on another node gets the cached value', async (t) => {
+  const b = await bootCluster(t);
+  if (!b) return;
+  const [c1, c2] = b.nodes;
+  assert.equal((await b.api('POST', '/channels', { channel: 'game', type: 'open', kind: 'ephemeral' })).status, 201);
+  assert.equal((await b.api('POST', '/channels', { channel: 'ticker', type: 'open', kind: 'cache', cacheSize: 1 })).status, 201);
+  const connect = async (url: string, user: string): Promise<RawClient> => {
+    const c = new RawClient(url);
+    c.autoPong = true;
+    t.after(() => c.close());
+    await c.open();
+    assert.ok((await c.call('connect', { token: await b.token(user) })).connect);
+    return c;
+  };
+  const p1 = await connect(c1!.wsUrl, 'p1');
+  const p2 = await connect(c2!.wsUrl, 'p2');
+  for (const c of [p1, p2]) assert.ok((await c.call('subscribe', { channel: 'game' })).subscribe);
+  // Publishers on both nodes draw from one sequence.
+  const acks = await Promise.all([p1, p2].flatMap((c, i) => Array.from({ length: 10 }, async (_, k) => {
+    const r = await c.call('publish', { channel: 'game', data: { from: i, k } });
+    assert.ok(r.publish, JSON.stringify(r));
+    return r.publish.offset as number;
+  })));
+  assert.deepEqual(acks.sort((x, y) => x - y), Array.from({ length: 20 }, (_, i) => i + 1));
+  for (const c of [p1, p2]) {
+    await c.waitFor(() => c.received.filter((m) => m.push?.pub && m.push.channel === 'game').length >= 20, 5000).catch(() => undefined);
+    const offs = c.received.filter((m) => m.push?.pub && m.push.channel === 'game').map((m) => m.push.pub.offset).sort((x: number, y: number) => x - y);
+    assert.deepEqual(offs, Array.from({ length: 20 }, (_, i) => i + 1), 'every node delivers every publication once');
+  }
+  // The cache: published through node 1, read by a late joiner on node 2.
+  assert.ok((await p1.call('publish', { channel: 'ticker', data: { price: 1 } })).publish);
+  assert.ok((await p1.call('publish', { channel: 'ticker', data: { price: 2 } })).publish);
+  const late = await connect(c2!.wsUrl, 'late');
+  const s = await late.call('subscribe', { channel: 'ticker' });
+  assert.deepEqual(s.subscribe.publications.map((p: { data: unknown }) => p.data), [{ price: 2 }], 'the newest value, from Redis');
+  const hist = await b.api('GET', '/channels/ticker/history?limit=5');
+  assert.deepEqual(hist.body.publications.map((p: { data: unknown }) => p.data), [{ price: 2 }]);
+});
