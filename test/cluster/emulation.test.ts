@@ -32,7 +32,7 @@ async function boot(t: Parameters<typeof requireServices>[0]): Promise<Booted | 
   const made = await api('POST', '/channels', { channel: 'room', members: ['bob', 'carol'] });
   assert.equal(made.status, 201, JSON.stringify(made.body));
   // Every node must know the others before it forwards to them.
-  await until('both channel nodes registered', async () => (await json('GET', session.url + '/v1/nodes')).body.nodes.length === 2);
+  await until('both channel nodes registered', async () => (await json('GET', session.url + '/v1/nodes', undefined, { authorization: `Bearer ${cluster.adminToken}` })).body.nodes?.length === 2);
   return {
     session, c1: c1!, c2: c2!, cluster, api,
     async token(user) {
@@ -91,7 +91,7 @@ test('an emulation POST naming a node that is not in the cluster (never was, or 
   assert.equal(never.body.error.code, 404);
 
   await b.cluster.kill(b.c2);
-  await until('c2 left the registry', async () => (await json('GET', b.session.url + '/v1/nodes')).body.nodes.every((n: { id: string }) => n.id !== 'c2'), 10_000);
+  await until('c2 left the registry', async () => (await json('GET', b.session.url + '/v1/nodes', undefined, { authorization: `Bearer ${b.cluster.adminToken}` })).body.nodes.every((n: { id: string }) => n.id !== 'c2'), 10_000);
   for (const via of [b.c1, b.session]) {
     const started = Date.now();
     const dead = await emulate(via.url, connect.session, 'c2', cmd);
