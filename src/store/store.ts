@@ -181,6 +181,11 @@ export interface ChannelStore {
   members(appId: string, name: string): Promise<string[]>;
   /** Channels the user is a member of, ordered by name. */
   listForUser(appId: string, userId: string): Promise<ChannelRecord[]>;
+  /**
+   * All channels of the app ordered by name (code-point order), `prefix` matched literally (no
+   * wildcards); `cursor` is the `next` of the previous page. For operators (admin console), not clients.
+   */
+  list(appId: string, q: { prefix?: string; limit: number; cursor?: string }): Promise<Page<ChannelRecord>>;
 }
 
 export interface MessageStore {
