@@ -79,9 +79,12 @@ export async function inspectorPage(root: HTMLElement, ctx: Ctx): Promise<void> 
     body.replaceChildren();
     status.textContent = 'loading…';
     status.className = 'muted';
-    const r = (await ctx.api('GET', `/channels/${enc(channel)}/history?limit=${PAGE}`)) as { publications: Pub[]; offset: number; epoch: string };
-    highest = r.offset;
-    lowest = r.publications.length ? r.publications[r.publications.length - 1]!.offset : r.offset + 1;
+    // The channel's top first, then the page just below it (newest first); the stream continues
+    // from that same top, so nothing falls between the two.
+    const top = ((await ctx.api('GET', `/channels/${enc(channel)}/history?limit=0`)) as { offset: number }).offset;
+    const r = (await ctx.api('GET', `/channels/${enc(channel)}/history?limit=${PAGE}&before=${top + 1}`)) as { publications: Pub[] };
+    highest = top;
+    lowest = r.publications.length ? r.publications[r.publications.length - 1]!.offset : top + 1;
     for (const p of r.publications) body.appendChild(row(p, false));
     mount(older, r.publications.length === PAGE && lowest > 1 ? h('button', { class: 'plain', onclick: () => void loadOlder(channel).catch(fail) }, 'Older') : null);
     stop = new AbortController();
