@@ -1,12 +1,25 @@
 // What the admin console needs from the server: every channel of an app, a user's devices, the
 // live watch stream of a channel, the hashing ring, and the console's own files.
 import { test } from 'node:test';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import assert from 'node:assert/strict';
 import { startServer } from '../helpers/server.ts';
 import { api, sdkClient, userSession } from '../helpers/clients.ts';
 import { SseReader } from '../helpers/sse.ts';
 import { tokenFor, waitFor } from './e2e-kit.ts';
-import { MAX_WATCHERS, WATCH_BACKLOG } from '../../src/session/routes/watch.ts';
+import { watchLimits } from '../../src/session/routes/watch.ts';
+
+const { maxWatchers: MAX_WATCHERS, backlog: WATCH_BACKLOG } = watchLimits;
+
+/** Shortens watch limits for one test. */
+function limitWatch(t: { after(fn: () => void): void }, change: Partial<typeof watchLimits>): void {
+  const saved = { ...watchLimits };
+  Object.assign(watchLimits, change);
+  t.after(() => { Object.assign(watchLimits, saved); });
+}
 
 test('GET /channels lists every channel of the app by name, paged, with a literal prefix', async (t) => {
   const ts = await startServer(t);
@@ -179,6 +192,40 @@ test('watch: server shutdown ends open streams and does not wait on them', async
   assert.deepEqual(open.events.at(-1), { event: 'end', data: { reason: 'server shutting down' } });
 });
 
+test('watch: heartbeats, the time limit, and a reader that stops reading is cut off', async (t) => {
+  limitWatch(t, { heartbeatMs: 50, maxMs: 600, maxBufferedBytes: 64 * 1024 });
+  const ts = await startServer(t);
+  const app = await ts.createApp();
+  await api(ts, app, 'POST', '/channels', { channel: 'room' });
+  const url = `${ts.url}/v1/apps/${app.id}/channels/room/watch`;
+
+  // Heartbeat comments, then the time limit ends the stream with a reason saying how to go on.
+  const raw: string[] = [];
+  const timed = await SseReader.open(url, { 'x-api-key': app.secret }, (chunk) => raw.push(chunk));
+  await timed.done;
+  assert.ok(raw.join('').split(': ping\n\n').length > 3, 'several heartbeats before the limit');
+  assert.match(timed.events.at(-1)!.data.reason, /^time limit: reconnect with after=/);
+
+  // A reader that stops reading: once more than maxBufferedBytes wait for it, it is cut off
+  // instead of the server holding everything.
+  watchLimits.maxMs = 60_000;
+  const slow = await SseReader.open(url, { 'x-api-key': app.secret });
+  await waitFor('ready', () => slow.named('ready'));
+  slow.pause();
+  // 12 MB against a 64 KB limit: more than the kernel's socket buffers hold on this machine (the
+  // receive buffer stays small while the reader does not read; the send buffer grows to 4 MB).
+  const big = 'x'.repeat(60_000);
+  const sent = 200;
+  for (let i = 0; i < sent; i += 10) {
+    await Promise.all(Array.from({ length: 10 }, () => api(ts, app, 'POST', '/publish', { channel: 'room', data: { big } })));
+  }
+  slow.resume();
+  await slow.done;
+  assert.deepEqual(slow.events.at(-1), { event: 'end', data: { reason: 'slow reader' } });
+  assert.ok(slow.pubs.length < sent, `it got ${slow.pubs.length} of ${sent}, not everything`);
+  assert.ok(slow.pubs.length < sent, 'it did not get everything');
+});
+
 test('GET /v1/admin/ring (admin token) and the console files at /admin, with a strict CSP', async (t) => {
   const ts = await startServer(t);
   const admin = { authorization: `Bearer ${ts.adminToken}` };
@@ -201,4 +248,14 @@ test('GET /v1/admin/ring (admin token) and the console files at /admin, with a s
   assert.doesNotMatch(html, /https?:\/\//, 'no CDN: the page loads nothing from elsewhere');
   const js = await (await fetch(ts.url + '/admin/console.js')).text();
   assert.doesNotMatch(js, /\bimport\s*\(?\s*["']https?:/, 'no remote imports');
+});
+
+test('scripts/build-console.mjs writes the files a package without esbuild serves', (t) => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'xpush-admin-'));
+  t.after(() => fs.rmSync(out, { recursive: true, force: true }));
+  execFileSync(process.execPath, [path.resolve(import.meta.dirname, '../../scripts/build-console.mjs'), out]);
+  assert.deepEqual(fs.readdirSync(out).sort(), ['console.css', 'console.js', 'index.html']);
+  const js = fs.readFileSync(path.join(out, 'console.js'), 'utf8');
+  assert.ok(js.length > 10_000 && js.length < 100_000, `console.js is ${js.length} bytes`);
+  assert.doesNotMatch(js, /from\s*["'](node:|https?:)/, 'no Node or remote imports in the bundle');
 });

@@ -19,11 +19,14 @@ export class SseReader {
   error: any;
   done: Promise<void> = Promise.resolve();
   private req: http.ClientRequest | undefined;
+  private res: http.IncomingMessage | undefined;
 
-  static open(url: string, headers: Record<string, string>): Promise<SseReader> {
+  /** `onChunk` sees the raw text as it arrives (comments included). */
+  static open(url: string, headers: Record<string, string>, onChunk?: (text: string) => void): Promise<SseReader> {
     const r = new SseReader();
     return new Promise((resolve, reject) => {
       r.req = http.get(url, { headers, agent: false }, (res) => {
+        r.res = res;
         r.status = res.statusCode ?? 0;
         r.headers = res.headers;
         res.setEncoding('utf8');
@@ -39,6 +42,7 @@ export class SseReader {
         r.done = new Promise((end) => {
           let buf = '';
           res.on('data', (c: string) => {
+            onChunk?.(c);
             buf += c;
             let i;
             while ((i = buf.indexOf('\n\n')) >= 0) {
@@ -56,6 +60,15 @@ export class SseReader {
 
   close(): void {
     this.req?.destroy();
+  }
+
+  /** Stops reading: the server's writes pile up in its socket (a slow reader). */
+  pause(): void {
+    this.res?.pause();
+  }
+
+  resume(): void {
+    this.res?.resume();
   }
 
   /** Publications received so far (default events: `data: {channel, pub}`). */

@@ -12,16 +12,22 @@ import { AppId, ChannelName } from '../../protocol/schemas.ts';
 import { publicationOf } from '../../domain/publication.ts';
 import { Errors } from '../../errors.ts';
 
-/** Watch streams one process serves at once (each holds a broker subscription and a socket). */
-export const MAX_WATCHERS = 64;
-/** A stream ends after this long; the watcher reconnects with `after` and misses nothing. */
-export const WATCH_MAX_MS = 10 * 60_000;
-/** A comment line this often keeps proxies from closing an idle stream. */
-const HEARTBEAT_MS = 15_000;
-/** Publications sent from the store when `after` is behind the top; older ones are skipped (`ready.skipped`). */
-export const WATCH_BACKLOG = 500;
-/** A reader this far behind is cut off instead of growing the server's memory. */
-const MAX_BUFFERED_BYTES = 1 << 20;
+/**
+ * The watch streams' limits, read when used. Tests shorten them (and restore them); nothing else
+ * writes them.
+ */
+export const watchLimits = {
+  /** Watch streams one process serves at once (each holds a broker subscription and a socket). */
+  maxWatchers: 64,
+  /** A stream ends after this long; the watcher reconnects with `after` and misses nothing. */
+  maxMs: 10 * 60_000,
+  /** A comment line this often keeps proxies from closing an idle stream. */
+  heartbeatMs: 15_000,
+  /** Publications sent from the store when `after` is behind the top; older ones are skipped (`ready.skipped`). */
+  backlog: 500,
+  /** A reader this far behind is cut off instead of growing the server's memory. */
+  maxBufferedBytes: 1 << 20,
+};
 
 /**
  * A read-only follower of one channel for operators (the admin console's live inspector): receives
@@ -39,8 +45,8 @@ class Watcher implements HubClient {
   private readonly timers: NodeJS.Timeout[] = [];
 
   constructor(readonly app: string, readonly channel: string, private readonly res: ServerResponse, private readonly onEnd: (w: Watcher) => void) {
-    const beat = setInterval(() => this.write(': ping\n\n'), HEARTBEAT_MS);
-    const limit = setTimeout(() => this.end('time limit: reconnect with after=<last offset>'), WATCH_MAX_MS);
+    const beat = setInterval(() => this.write(': ping\n\n'), watchLimits.heartbeatMs);
+    const limit = setTimeout(() => this.end('time limit: reconnect with after=<last offset>'), watchLimits.maxMs);
     beat.unref();
     limit.unref();
     this.timers.push(beat, limit);
@@ -73,16 +79,16 @@ class Watcher implements HubClient {
 
   end(reason: string): void {
     if (this.ended) return;
-    if (!this.res.destroyed) this.event('end', { reason });
     this.ended = true;
     for (const t of this.timers) clearTimeout(t);
-    this.res.end();
+    // Written past the buffer limit on purpose: a slow reader gets it after what it has not read yet.
+    if (!this.res.destroyed) this.res.end(`event: end\ndata: ${JSON.stringify({ reason })}\n\n`);
     this.onEnd(this);
   }
 
   private write(chunk: string | Buffer): void {
     if (this.ended) return;
-    if (this.res.writableLength > MAX_BUFFERED_BYTES) return this.end('slow reader');
+    if (this.res.writableLength > watchLimits.maxBufferedBytes) return this.end('slow reader');
     this.res.write(chunk);
   }
 }
@@ -96,7 +102,7 @@ export interface Watchers {
 /**
  * `GET /v1/apps/:app/channels/:channel/watch?after=N` (app secret): a server-sent-events stream of
  * the channel's publications as they are stored, for the admin console. First the publications after
- * `after` (from the store, at most WATCH_BACKLOG), then `event: ready` with the channel's position,
+ * `after` (from the store, at most watchLimits.backlog), then `event: ready` with the channel's position,
  * then every new publication as `data: {"channel", "pub"}` (the uni_sse push shape), in offset order,
  * once. Ends with `event: end {reason}` (channel or app deleted, time limit, server shutdown).
  */
@@ -119,7 +125,7 @@ export function watchRoutes(http: FastifyInstance, core: Core, hub: Hub): Watche
     const { app, channel } = req.params as { app: string; channel: string };
     await requireApiKey(core, req, app);
     await core.channels.require(app, channel);
-    if (live.size >= MAX_WATCHERS) throw Errors.tooManyRequests.with(`at most ${MAX_WATCHERS} watch streams at once on this server`);
+    if (live.size >= watchLimits.maxWatchers) throw Errors.tooManyRequests.with(`at most ${watchLimits.maxWatchers} watch streams at once on this server`);
     const after = (req.query as { after?: number }).after;
     reply.hijack();
     const res = reply.raw;
@@ -138,7 +144,7 @@ export function watchRoutes(http: FastifyInstance, core: Core, hub: Hub): Watche
       const top = ch.topOffset;
       let skipped = 0;
       if (after !== undefined && after < top) {
-        const from = Math.max(after, top - WATCH_BACKLOG);
+        const from = Math.max(after, top - watchLimits.backlog);
         skipped = from - after;
         for (const m of await core.store.messages.range(app, channel, { after: from, limit: top - from })) {
           w.event('message', { channel, pub: publicationOf(m) });
