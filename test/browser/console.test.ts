@@ -117,6 +117,29 @@ test('admin console: login, create an app, live inspector, publish tester, kick,
   await page.waitForSelector('#metric-series td:has-text("xpush_connections")');
   await screenshot(page, 'console-metrics');
 
+  // Channel members and deletion, a user's connections, app deletion: the confirm dialogs accepted.
+  page.on('dialog', (d) => void d.accept());
+  await page.goto(`${srv.url}/admin#/channels?open=busy`);
+  await page.waitForSelector('#channel-detail h3:has-text("Members (0)")');
+  await page.fill('#add-members', 'bob');
+  await page.click('#channel-detail button:has-text("Add members")');
+  await page.waitForSelector('#channel-detail h3:has-text("Members (1)")');
+  assert.deepEqual((await api(srv, app, 'GET', '/channels/busy')).body.members, ['bob']);
+  await page.click('#channel-detail tr:has-text("bob") button:has-text("Remove")');
+  await page.waitForSelector('#channel-detail h3:has-text("Members (0)")');
+  await page.click('#channel-detail button:has-text("Delete")');
+  await page.waitForSelector('#channel-detail h3', { state: 'detached' });
+  assert.equal((await api(srv, app, 'GET', '/channels/busy')).status, 404);
+  await page.goto(`${srv.url}/admin#/users?open=bob`);
+  await page.click('#user-detail button:has-text("Disconnect all")');
+  const bobDropped = await waitFor('bob disconnected', () => bob.events.find((e) => e.name === 'disconnected'));
+  assert.equal((bobDropped.args[0] as { code: number }).code, 3503);
+  const spare = await srv.createApp('spare');
+  await page.goto(`${srv.url}/admin#/apps`);
+  await page.click(`tr[data-app="${spare.id}"] button:has-text("Delete")`);
+  await page.waitForSelector(`tr[data-app="${spare.id}"]`, { state: 'detached' });
+  assert.equal((await srv.http('GET', `/v1/admin/apps/${spare.id}`, undefined, { authorization: `Bearer ${srv.adminToken}` })).status, 404);
+
   // 8. Log out; log in with the app id and secret: that app's pages, no admin pages.
   await page.click('button:has-text("Log out")');
   await page.click('button:has-text("App secret")');

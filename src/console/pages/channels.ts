@@ -38,7 +38,7 @@ export async function channelsPage(root: HTMLElement, ctx: Ctx): Promise<void> {
     ]);
     const present = Object.values(p.presence);
     const onlineUsers = new Set(present.map((x) => x.user));
-    const add = h('input', { placeholder: 'add: carol, dave' });
+    const add = h('input', { id: 'add-members', placeholder: 'add: carol, dave' });
     const addMembers = async (e: Event) => {
       e.preventDefault();
       const users = splitList(add.value);
