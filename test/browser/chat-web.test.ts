@@ -106,6 +106,10 @@ test('chat demo: two browsers chat with unread badges, scroll-back, presence and
   // Files and notifications are hooks for now: the attach button is there, disabled.
   assert.equal(await a.isDisabled('#attach'), true);
   await screenshot(a, 'chat-web-alice');
+  // A reload resumes the saved login (no form), back in the lobby.
+  await a.reload();
+  await a.waitForSelector('#me:has-text("alice")');
+  await a.waitForSelector('#conn-state:has-text("online")');
   assert.deepEqual(errorsA, []);
   assert.deepEqual(errorsB, []);
   await ctxA.close();
