@@ -32,6 +32,11 @@ import { adminRoutes } from './session/routes/admin.ts';
 import { authRoutes } from './session/routes/auth.ts';
 import { serverApiRoutes } from './session/routes/server-api.ts';
 import { connectionRoutes, clusterConnections, type ConnectionView } from './session/routes/connections.ts';
+import { disconnectRoutes } from './session/routes/disconnect.ts';
+import { directoryRoutes } from './session/routes/directory.ts';
+import { watchRoutes, type Watchers } from './session/routes/watch.ts';
+import { consoleRoutes } from './session/routes/console.ts';
+import { decodeKick } from './domain/kick.ts';
 import { clusterRoutes, Cluster } from './cluster/cluster.ts';
 import { startPresenceKeeper } from './channel/presence-keeper.ts';
 import { startRetention } from './domain/retention.ts';
@@ -98,12 +103,21 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
   const channelCtx = { core, hub, commands };
   const gateway = runsChannel ? new Gateway(channelCtx) : undefined;
 
-  /** Control events reach every node: an app deleted anywhere is forgotten and disconnected everywhere. */
+  let watchers: Watchers | undefined;
+  /**
+   * Control events reach every node: an app deleted anywhere is forgotten and disconnected
+   * everywhere; a disconnect order (server API) closes the matching connections wherever they are.
+   */
   const onControl = (payload: string): void => {
     const ev = decodeEvent(payload);
     if (ev.kind === 'd') {
       core.apps.forget(ev.body);
       hub.closeApp(ev.body, Disconnects.appDeleted);
+      watchers?.closeApp(ev.body);
+    } else if (ev.kind === 'k') {
+      const k = decodeKick(ev.body);
+      if (k) hub.closeMatching(k.app, k.filter, k.disconnect);
+      else log.warn({ body: ev.body.slice(0, 200) }, 'control: malformed disconnect order ignored');
     }
   };
   const cluster = new Cluster(config, nodeId, log, () => hub.clients.size);
@@ -138,6 +152,10 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
     adminRoutes(http, core, adminToken);
     authRoutes(http, core, onlineDevices);
     serverApiRoutes(http, core);
+    disconnectRoutes(http, core, (app, secret) => clusterConnections(core, cluster, connections, app, secret));
+    directoryRoutes(http, core, onlineDevices);
+    watchers = watchRoutes(http, core, hub);
+    consoleRoutes(http, cluster, adminToken);
   }
   connectionRoutes(http, core, cluster, connections);
   // /emulation on every role (it forwards to the stream's node); the streams only on channel servers.

@@ -7,6 +7,7 @@ import { channelTopic, decodeEvent, parseTopic, userTopic } from '../protocol/ev
 import { pubPushJson } from '../domain/publication.ts';
 import { deliver } from './fanout.ts';
 import { Disconnects, type Disconnect } from '../disconnect.ts';
+import { matchesFilter, type ConnectionFilter } from '../domain/kick.ts';
 
 /** What the hub needs of a connection (implemented by channel/client.ts). */
 export interface HubClient {
@@ -359,6 +360,19 @@ export class Hub implements BrokerHandler {
   /** Ends every connection of an app on this node (the app was deleted). */
   closeApp(app: string, d: Disconnect): void {
     for (const c of [...this.clients]) if (c.app === app) c.close(d);
+  }
+
+  /** Ends this node's connections of an app that the filter names (server API disconnect); returns how many. */
+  closeMatching(app: string, f: ConnectionFilter, d: Disconnect): number {
+    // A user's connections are indexed by user topic; only a bare client id needs the full scan.
+    const pool = f.user !== undefined ? this.users.get(userTopic(app, f.user)) ?? [] : this.clients;
+    let n = 0;
+    for (const c of [...pool]) {
+      if (c.app !== app || !matchesFilter(c, f)) continue;
+      c.close(d);
+      n++;
+    }
+    return n;
   }
 
   /** Every connection on this node, for listing and shutdown. */

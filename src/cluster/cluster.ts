@@ -75,6 +75,12 @@ export class Cluster {
     return node;
   }
 
+  /** The hashing ring this process assigns with: its nodes, each one's share of the circle, vnodes per node. */
+  ringView(): { vnodes: number; nodes: { id: string; share: number }[] } {
+    const shares = this.ring.shares();
+    return { vnodes: this.ring.vnodesPerNode, nodes: this.ring.nodes().map((id) => ({ id, share: shares.get(id) ?? 0 })) };
+  }
+
   /** Open client connections on this node. */
   get connections(): number {
     return this.load();

@@ -64,6 +64,30 @@ export class HashRing {
     return this.ids.size;
   }
 
+  /** Points each node owns on the circle. */
+  get vnodesPerNode(): number {
+    return this.vnodes;
+  }
+
+  /**
+   * The fraction of the hash circle each node owns (sums to 1): what share of channels and users it
+   * should get. A point owns the arc from the previous point (exclusive) to itself; the first point
+   * also owns the wrap-around arc past the last one.
+   */
+  shares(): Map<string, number> {
+    const m = new Map<string, number>();
+    const n = this.points.length;
+    for (const id of this.ids) m.set(id, 0);
+    if (n === 0) return m;
+    const CIRCLE = 2 ** 32;
+    for (let i = 0; i < n; i++) {
+      const arc = i === 0 ? this.points[0]! + 1 + (CIRCLE - 1 - this.points[n - 1]!) : this.points[i]! - this.points[i - 1]!;
+      const id = this.owners[i]!;
+      m.set(id, m.get(id)! + arc / CIRCLE);
+    }
+    return m;
+  }
+
   private rebuild(): void {
     const all: { p: number; id: string }[] = [];
     for (const id of this.ids) {

@@ -22,6 +22,7 @@ export type EventKind =
   | 'x' // user was removed from channel <body> / channel <body> deleted (unsubscribe 2000)
   | 'o' // logout of session <body>: close its connections
   | 'd' // control: app <body> was deleted: close its connections, forget it
+  | 'k' // control: close the connections matching <body> (JSON: app + client / user / device, code, reason)
   | 'e'; // node: emulation request <body> (JSON) for a stream held by this node, or its answer
 
 export function encodeEvent(kind: EventKind, offset: number, body: string): string {

@@ -205,6 +205,11 @@ export interface ChannelStore {
   listForUser(appId: string, userId: string): Promise<ChannelRecord[]>;
   /** Every durable channel (all apps) that has a retention, for the background trim. */
   retained(): Promise<{ appId: string; name: string; retention: Retention }[]>;
+  /**
+   * All channels of the app ordered by name (code-point order), `prefix` matched literally (no
+   * wildcards); `cursor` is the `next` of the previous page. For operators (admin console), not clients.
+   */
+  list(appId: string, q: { prefix?: string; limit: number; cursor?: string }): Promise<Page<ChannelRecord>>;
 }
 
 export interface MessageStore {

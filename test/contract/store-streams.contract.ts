@@ -86,6 +86,34 @@ function channels(open: Open): void {
       assert.deepEqual(await s.channels.listForUser('a1', 'nobody'), []);
     });
 
+    test('list: all channels of the app by name, paged with an opaque cursor, prefix matched literally', async (t) => {
+      const s = await fresh(t, open);
+      for (const n of ['room-b', 'room_a', 'room-a', 'lobby', 'roomx', 'r%m']) await s.channels.create(channel('a1', n), []);
+      await s.channels.create(channel('a2', 'room-z'), []);
+      await s.messages.append([msg('a1', 'lobby')]);
+      const names = async (q: { prefix?: string; limit: number; cursor?: string }) => {
+        const seen: string[] = [];
+        let cursor = q.cursor;
+        let pages = 0;
+        do {
+          const page = await s.channels.list('a1', { ...q, cursor });
+          assert.ok(page.items.length <= q.limit);
+          seen.push(...page.items.map((c) => c.name));
+          cursor = page.next;
+          pages++;
+        } while (cursor !== undefined && pages < 10);
+        return { seen, pages };
+      };
+      assert.deepEqual(await names({ limit: 2 }), { seen: ['lobby', 'r%m', 'room-a', 'room-b', 'room_a', 'roomx'], pages: 3 });
+      assert.deepEqual(await names({ prefix: 'room-', limit: 10 }), { seen: ['room-a', 'room-b'], pages: 1 });
+      assert.deepEqual((await names({ prefix: 'r%', limit: 10 })).seen, ['r%m'], 'no wildcards in a prefix');
+      assert.deepEqual((await names({ prefix: 'room_', limit: 10 })).seen, ['room_a'], 'no wildcards in a prefix');
+      const first = await s.channels.list('a1', { limit: 1 });
+      assert.equal(first.items[0]!.topOffset, 1);
+      assert.deepEqual({ ...first.items[0]!, topOffset: 0 }, channel('a1', 'lobby'));
+      assert.deepEqual(await s.channels.list('a3', { limit: 5 }), { items: [] });
+    });
+
     test('delete removes members, messages and read positions; re-creating starts empty', async (t) => {
       const s = await fresh(t, open);
       await s.channels.create(channel('a1', 'room'), ['u1']);

@@ -64,6 +64,23 @@ describe('HashRing', () => {
     }
   });
 
+  it('shares() gives each node its fraction of the circle, matching the keys it is assigned', () => {
+    assert.deepEqual(new HashRing().shares(), new Map());
+    const one = new HashRing();
+    one.add('solo');
+    assert.deepEqual(one.shares(), new Map([['solo', 1]]));
+    const ring = new HashRing();
+    for (let i = 0; i < 4; i++) ring.add(nodeId(i));
+    const arcs = ring.shares();
+    const total = [...arcs.values()].reduce((a, b) => a + b, 0);
+    assert.ok(Math.abs(total - 1) < 1e-9, `shares sum to 1, got ${total}`);
+    const keys = shares(assign(ring));
+    for (const [id, share] of arcs) {
+      // 100k keys: the observed fraction is within ~1% of the arc length.
+      assert.ok(Math.abs(keys.get(id)! / KEYS.length - share) < 0.01, `${id}: arc ${share.toFixed(4)} vs keys ${(keys.get(id)! / KEYS.length).toFixed(4)}`);
+    }
+  });
+
   it('going from N to N+1 nodes moves about 1/(N+1) of the keys, all to the new node', () => {
     const ring = new HashRing();
     ring.add(nodeId(0));

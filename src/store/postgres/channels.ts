@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import type { ChannelKind, ChannelRecord, ChannelStore, ChannelType, Retention } from '../store.ts';
-import { inInputOrder, json, tx, uniq } from './db.ts';
+import type { ChannelKind, ChannelRecord, ChannelStore, ChannelType, Page, Retention } from '../store.ts';
+import { inInputOrder, json, tx, uniq, likePrefix, encodeCursor, decodeCursor } from './db.ts';
 
 export interface ChannelRow {
   app_id: string; name: string; type: ChannelType; data: unknown; owner_id: string | null;
@@ -125,5 +125,19 @@ export class PostgresChannelStore implements ChannelStore {
   async retained(): Promise<{ appId: string; name: string; retention: Retention }[]> {
     const { rows } = await this.pool.query<ChannelRow>('SELECT * FROM channels WHERE retain_age_sec IS NOT NULL OR retain_count IS NOT NULL');
     return rows.map((r) => ({ appId: r.app_id, name: r.name, retention: retentionOf(r)! }));
+  }
+
+  async list(appId: string, q: { prefix?: string; limit: number; cursor?: string }): Promise<Page<ChannelRecord>> {
+    const where = ['app_id = $1'];
+    const params: unknown[] = [appId];
+    const add = (sql: (n: string) => string, v: unknown): void => { params.push(v); where.push(sql(`$${params.length}`)); };
+    if (q.prefix) add((n) => `name LIKE ${n}`, likePrefix(q.prefix));
+    if (q.cursor) add((n) => `name > ${n}`, decodeCursor(q.cursor));
+    const limit = Math.max(0, Math.floor(q.limit));
+    params.push(limit + 1); // one extra row tells whether another page exists
+    const { rows } = await this.pool.query<ChannelRow>(`SELECT * FROM channels WHERE ${where.join(' AND ')} ORDER BY name LIMIT $${params.length}`, params);
+    const items = rows.slice(0, limit).map(toChannel);
+    const last = items[items.length - 1];
+    return rows.length > limit && last ? { items, next: encodeCursor(last.name) } : { items };
   }
 }

@@ -51,3 +51,10 @@ export function inInputOrder(ids: string[], found: Iterable<string>): string[] {
   const set = new Set(found);
   return uniq(ids).filter((id) => set.has(id));
 }
+
+/** A LIKE pattern matching `prefix` literally (its \\, % and _ escaped). */
+export const likePrefix = (prefix: string): string => prefix.replace(/[\\%_]/g, (ch) => `\\${ch}`) + '%';
+
+/** Page cursors are the last key of the page, base64url so callers treat them as opaque. */
+export const encodeCursor = (key: string): string => Buffer.from(key, 'utf8').toString('base64url');
+export const decodeCursor = (cursor: string): string => Buffer.from(cursor, 'base64url').toString('utf8');

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Page, UserQuery, UserRecord, UserStore } from '../store.ts';
-import { conflictAware, inInputOrder, json, uniq } from './db.ts';
+import { conflictAware, inInputOrder, json, uniq, likePrefix, encodeCursor, decodeCursor } from './db.ts';
 
 interface UserRow {
   app_id: string; user_id: string; password_hash: string | null; profile: Record<string, unknown>; private_profile: Record<string, unknown>; created_at: number;
@@ -9,13 +9,6 @@ interface UserRow {
 const toUser = (r: UserRow): UserRecord => ({
   appId: r.app_id, userId: r.user_id, passwordHash: r.password_hash, profile: r.profile, privateProfile: r.private_profile, createdAt: r.created_at,
 });
-
-/** Escapes LIKE wildcards so a prefix is matched literally. */
-const likePrefix = (prefix: string): string => prefix.replace(/[\\%_]/g, (ch) => `\\${ch}`) + '%';
-
-/** The cursor is the last userId of the page, base64url so callers treat it as opaque. */
-const encodeCursor = (userId: string): string => Buffer.from(userId, 'utf8').toString('base64url');
-const decodeCursor = (cursor: string): string => Buffer.from(cursor, 'base64url').toString('utf8');
 
 /** See UserStore. */
 export class PostgresUserStore implements UserStore {

@@ -1,6 +1,6 @@
 import { Errors } from '../../errors.ts';
-import type { ChannelKind, ChannelRecord, ChannelStore, ChannelType, Retention } from '../store.ts';
-import { fromJson, toJson, uniq, type Statements } from './db.ts';
+import type { ChannelKind, ChannelRecord, ChannelStore, ChannelType, Page, Retention } from '../store.ts';
+import { fromJson, toJson, uniq, encodeCursor, decodeCursor, prefixUpperBound, type Statements } from './db.ts';
 
 export interface ChannelRow {
   app_id: string;
@@ -106,6 +106,31 @@ export class SqliteChannelStore implements ChannelStore {
             WHERE retain_age_sec IS NOT NULL OR retain_count IS NOT NULL`)
       .all() as { app_id: string; name: string; retain_age_sec: number | null; retain_count: number | null }[];
     return rows.map((r) => ({ appId: r.app_id, name: r.name, retention: retentionOf(r)! }));
+  }
+
+  async list(appId: string, q: { prefix?: string; limit: number; cursor?: string }): Promise<Page<ChannelRecord>> {
+    const where = ['app_id = ?'];
+    const args: unknown[] = [appId];
+    if (q.cursor !== undefined) {
+      where.push('name > ?');
+      args.push(decodeCursor(q.cursor));
+    }
+    if (q.prefix) {
+      // A range on the primary key, then an exact prefix check: no LIKE wildcards to escape.
+      where.push('name >= ?', 'substr(name, 1, length(?)) = ?');
+      args.push(q.prefix, q.prefix, q.prefix);
+      const upper = prefixUpperBound(q.prefix);
+      if (upper !== undefined) {
+        where.push('name < ?');
+        args.push(upper);
+      }
+    }
+    const limit = Math.max(0, Math.floor(q.limit));
+    args.push(limit + 1);
+    const rows = this.q.get(`SELECT ${CHANNEL_COLS} FROM channels WHERE ${where.join(' AND ')} ORDER BY name LIMIT ?`).all(...args) as ChannelRow[];
+    const items = rows.slice(0, limit).map(toChannel);
+    const last = items[items.length - 1];
+    return rows.length > limit && last ? { items, next: encodeCursor(last.name) } : { items };
   }
 
   private exists(appId: string, name: string): boolean {

@@ -31,3 +31,22 @@ export function fromJson(text: string | null): unknown {
 export function uniq(ids: string[]): string[] {
   return [...new Set(ids)];
 }
+
+/** Page cursors are the last key of the page, base64url so callers treat them as opaque. */
+export function encodeCursor(key: string): string {
+  return Buffer.from(key, 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string): string {
+  return Buffer.from(cursor, 'base64url').toString('utf8');
+}
+
+/** The smallest string greater than every string starting with `prefix` (code-point order). */
+export function prefixUpperBound(prefix: string): string | undefined {
+  const cps = Array.from(prefix);
+  const last = cps.pop()!.codePointAt(0)!;
+  // Past the last code point there is no successor; skipping surrogates keeps the bound valid UTF-8.
+  if (last >= 0x10ffff) return undefined;
+  const next = last + 1 >= 0xd800 && last + 1 <= 0xdfff ? 0xe000 : last + 1;
+  return cps.join('') + String.fromCodePoint(next);
+}

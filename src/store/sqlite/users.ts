@@ -1,6 +1,6 @@
 import { Errors } from '../../errors.ts';
 import type { Page, UserQuery, UserRecord, UserStore } from '../store.ts';
-import { uniq, type Statements } from './db.ts';
+import { uniq, encodeCursor, decodeCursor, prefixUpperBound, type Statements } from './db.ts';
 
 interface UserRow {
   app_id: string;
@@ -90,24 +90,6 @@ export class SqliteUserStore implements UserStore {
 
 function toUser(r: UserRow): UserRecord {
   return { appId: r.app_id, userId: r.user_id, passwordHash: r.password_hash, profile: JSON.parse(r.profile), privateProfile: JSON.parse(r.private_profile), createdAt: r.created_at };
-}
-
-function encodeCursor(userId: string): string {
-  return Buffer.from(userId, 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): string {
-  return Buffer.from(cursor, 'base64url').toString('utf8');
-}
-
-/** The smallest string greater than every string starting with `prefix` (code-point order). */
-function prefixUpperBound(prefix: string): string | undefined {
-  const cps = Array.from(prefix);
-  const last = cps.pop()!.codePointAt(0)!;
-  // Past the last code point there is no successor; skipping surrogates keeps the bound valid UTF-8.
-  if (last >= 0x10ffff) return undefined;
-  const next = last + 1 >= 0xd800 && last + 1 <= 0xdfff ? 0xe000 : last + 1;
-  return cps.join('') + String.fromCodePoint(next);
 }
 
 /** A JSON path naming one top-level key literally, whatever characters it contains. */
