@@ -78,6 +78,8 @@ export async function deleteChannel(core: Core, app: string, caller: Caller, cha
   await requireOwner(core, app, channel, caller);
   await core.store.channels.delete(app, channel);
   core.channels.forget(app, channel);
+  // After the store: an upload finishing meanwhile either is swept here or finds the channel gone.
+  await core.blobs.deleteChannel(app, channel);
   // Every node unsubscribes its local subscribers (push unsubscribe 2000).
   await core.broker.publish(channelTopic(app, channel), encodeEvent('x', 0, channel));
 }

@@ -9,6 +9,7 @@ import type { AppCache } from '../auth/app-cache.ts';
 import type { Publisher } from './publisher.ts';
 import type { ChannelCache } from './channel-cache.ts';
 import type { RateLimiter } from '../limits/limiter.ts';
+import type { BlobStore } from '../files/blob-store.ts';
 
 /**
  * What every XPUSH operation needs, shared by the session server (HTTP) and the channel server
@@ -29,4 +30,6 @@ export interface Core {
   /** Rate limits (login throttling; per-app budgets): cluster-wide with the redis broker. */
   limiter: RateLimiter;
   nodeId: string;
+  /** Bytes of files uploaded into channels (src/files/). */
+  blobs: BlobStore;
 }

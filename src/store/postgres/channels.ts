@@ -13,7 +13,7 @@ export const toChannel = (r: ChannelRow): ChannelRecord => ({
 });
 
 /** Tables keyed by (app_id, channel) that go with the channel when it is deleted. */
-const CHANNEL_OWNED = ['channel_members', 'messages', 'read_positions'];
+const CHANNEL_OWNED = ['channel_members', 'messages', 'read_positions', 'files'];
 
 /** See ChannelStore. */
 export class PostgresChannelStore implements ChannelStore {
