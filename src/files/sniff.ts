@@ -28,7 +28,10 @@ export interface Sniffed {
 }
 
 /** `head`: the first SNIFF_BYTES of the file (or all of it, if shorter). */
-export async function sniff(head: Uint8Array): Promise<Sniffed> {
+export async function sniff(bytes: Uint8Array): Promise<Sniffed> {
+  // A copy with an ArrayBuffer of its own: image-size reads through the underlying buffer, and a view
+  // (a pooled Buffer, a subarray) would let it read bytes past the head as if they were the file's.
+  const head = new Uint8Array(bytes);
   const found = await fileTypeFromBuffer(head).catch(() => undefined);
   const type = found?.mime ?? UNKNOWN_TYPE;
   if (!type.startsWith('image/')) return { type, width: null, height: null };

@@ -5,6 +5,7 @@ import { withDefaults } from '../../src/protocol/app-settings.ts';
 import { app, channel, fresh, msg, rejectsCode, session, sorted, user, type Open } from './store-fixtures.ts';
 import { idempotencyContract } from './store-idempotency.contract.ts';
 import { streamContract } from './store-streams.contract.ts';
+import { filesContract } from './store-files.contract.ts';
 
 /**
  * The Store contract (src/store/store.ts), written once and run against every implementation:
@@ -21,6 +22,7 @@ export function storeContract(name: string, open: Open): void {
     groups(open);
     streamContract(open);
     idempotencyContract(open);
+    filesContract(open);
   });
 }
 
