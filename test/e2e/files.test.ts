@@ -345,3 +345,46 @@ test('listing pages newest first with `before`', async (t) => {
   assert.deepEqual(p2.map((f: any) => f.name), ['f2.pdf', 'f1.pdf']);
   assert.equal((await listFiles(r.ts.url, r.app.id, 'room', { token: r.bob }, '?limit=500')).status, 400);
 });
+
+test('a node starting sweeps partial uploads a crash left behind (older than a day), and keeps the rest', async (t) => {
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'xpush-test-'));
+  const dir = path.join(dataDir, 'files', 'a'.repeat(32), 'b'.repeat(32));
+  fs.mkdirSync(dir, { recursive: true });
+  const old = path.join(dir, '.f1.0123456789ab.part');
+  const recent = path.join(dir, '.f2.0123456789ab.part');
+  const done = path.join(dir, 'f3');
+  for (const f of [old, recent, done]) fs.writeFileSync(f, 'x');
+  const dayAgo = new Date(Date.now() - 25 * 3600_000);
+  fs.utimesSync(old, dayAgo, dayAgo);
+  fs.utimesSync(done, dayAgo, dayAgo);
+  const { createServer } = await import('../../src/index.ts');
+  const { wrapServer } = await import('../helpers/server.ts');
+  const server = await createServer({ host: '127.0.0.1', port: 0, dataDir, logLevel: 'silent', adminToken: 'x' });
+  await wrapServer(t, server, dataDir);
+  assert.deepEqual(filesUnder(path.join(dataDir, 'files')).sort(), [recent, done].sort());
+});
+
+test('a beforePublish hook refusing the `file` message refuses the upload, and nothing stays', async (t) => {
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const { createServer } = await import('../../src/index.ts');
+  const { wrapServer } = await import('../helpers/server.ts');
+  const { Errors } = await import('../../src/errors.ts');
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'xpush-test-'));
+  const server = await createServer({ host: '127.0.0.1', port: 0, dataDir, logLevel: 'silent', adminToken: 'x' });
+  server.hook('beforePublish', ({ event, data }) => {
+    if (event === 'file' && (data as { type?: string }).type === 'application/pdf') throw Errors.permissionDenied.with('no PDFs here');
+  });
+  const ts = await wrapServer(t, server, dataDir);
+  const app = await ts.createApp();
+  const alice = await tokenFor(ts, app, 'alice');
+  await api(ts, app, 'POST', '/channels', { channel: 'room', owner: 'alice' });
+  const refused = await upload(ts.url, app.id, 'room', PDF, { token: alice });
+  assert.equal(refused.status, 403);
+  assert.deepEqual(refused.body.error, { code: 103, message: 'no PDFs here' });
+  assert.deepEqual(filesUnder(path.join(dataDir, 'files')), []);
+  assert.deepEqual((await listFiles(ts.url, app.id, 'room', { token: alice })).body.files, []);
+  assert.equal((await upload(ts.url, app.id, 'room', gif(1, 1), { token: alice })).status, 201);
+});

@@ -5,6 +5,8 @@ import { contentDisposition } from '../../src/files/disposition.ts';
 import { signFile, verifyFile, signedPath } from '../../src/files/signed-url.ts';
 import { sniff, HeadBytes } from '../../src/files/sniff.ts';
 import { cleanName } from '../../src/files/files.ts';
+import { resolveConfig } from '../../src/config.ts';
+import { blobStoreKind } from '../../src/files/open-blob-store.ts';
 import { png, jpeg, PDF, HTML } from '../helpers/files.ts';
 
 test('Range: one range served, the rest ignored (200) or unsatisfiable (416)', () => {
@@ -71,4 +73,12 @@ test('file names: last path segment, no control characters, never empty or a dot
   assert.equal(cleanName('  spaced  '), 'spaced');
   for (const empty of [undefined, '', '.', '..', '/', 'dir/']) assert.equal(cleanName(empty), 'file', String(empty));
   assert.equal(cleanName('é'.repeat(300)).length, 255);
+});
+
+test('config: the blob store follows the store unless set; postgres blobs need the postgres store', () => {
+  assert.equal(blobStoreKind(resolveConfig({})), 'fs');
+  assert.equal(blobStoreKind(resolveConfig({ store: { kind: 'postgres', url: 'postgres://x' } })), 'postgres');
+  assert.equal(blobStoreKind(resolveConfig({ store: { kind: 'postgres', url: 'postgres://x' }, blobStore: 'fs' })), 'fs');
+  assert.throws(() => resolveConfig({ blobStore: 'postgres' }), /blobStore=postgres needs the postgres store/);
+  assert.throws(() => resolveConfig({ blobStore: 's3' as 'fs' }), /blobStore must be fs or postgres/);
 });
