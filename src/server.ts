@@ -78,7 +78,10 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
   const log = createLogger(config.logLevel);
   const nodeId = config.nodeId ?? 'node-' + randomBytes(4).toString('hex');
   const store: Store = await openStore(config.store, config.dataDir);
-  const blobs = await openBlobStore(config);
+  const blobs = await openBlobStore(config).catch(async (err: unknown) => {
+    await store.close().catch(() => undefined);
+    throw err;
+  });
   const { broker, presence, limiter } = await openBackends(config);
   const hooks = new Hooks(log);
   for (const [name, fn] of Object.entries(config.hooks ?? {})) hooks.add(name as HookName, fn as HookFn<HookName>);

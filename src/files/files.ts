@@ -40,6 +40,8 @@ export async function uploadFile(core: Core, u: UploadInput): Promise<UploadResu
   const head = new HeadBytes();
   const size = await core.blobs.put(key, metered(u.body, maxFileBytes, head));
   let stored = false;
+  let ack: UploadResult['message'];
+  let info: FileInfo;
   try {
     if (size === 0) throw Errors.badRequest.with('the file is empty');
     const s = await sniff(head.bytes());
@@ -47,18 +49,20 @@ export async function uploadFile(core: Core, u: UploadInput): Promise<UploadResu
       appId: u.app, channel: u.channel, id: key.id, name: cleanName(u.name), type: s.type, size,
       width: s.width, height: s.height, uploader: u.sender.user, offset: null, createdAt: Date.now(),
     };
+    // Described before it is announced: a member may ask for its URL as soon as the message arrives.
     await core.store.files.create(rec);
     stored = true;
-    const info = infoOf(rec);
-    const ack = await publish(core, u.app, u.sender, { channel: u.channel, event: FILE_EVENT, data: info });
-    await core.store.files.setOffset(u.app, u.channel, key.id, ack.offset);
-    return { file: info, message: ack };
+    info = infoOf(rec);
+    ack = await publish(core, u.app, u.sender, { channel: u.channel, event: FILE_EVENT, data: info });
   } catch (err) {
     // Nothing of a refused upload stays: not its description, not its bytes.
     if (stored) await core.store.files.delete(u.app, u.channel, key.id).catch(() => undefined);
     await core.blobs.delete(key).catch((e: unknown) => core.log.error({ err: e, file: key.id }, 'could not remove the bytes of a refused upload'));
     throw err;
   }
+  // Announced: from here the file stays. The offset only places it in the listing.
+  await core.store.files.setOffset(u.app, u.channel, key.id, ack.offset);
+  return { file: info, message: ack };
 }
 
 /** Passes the body through, keeping its head for sniffing; past `limit` bytes it fails the put with 413/106. */
@@ -111,7 +115,7 @@ async function appOf(core: Core, app: string): Promise<AppRecord> {
 
 export async function requireFile(core: Core, app: string, channel: string, id: string): Promise<FileRecord> {
   const f = await core.store.files.get(app, channel, id);
-  if (!f || f.offset === null) throw Errors.notFound.with(`no file ${id} in channel "${channel}"`);
+  if (!f) throw Errors.notFound.with(`no file ${id} in channel "${channel}"`);
   return f;
 }
 

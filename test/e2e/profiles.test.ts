@@ -93,7 +93,7 @@ test('listing users needs the app setting userListing (off by default); admins r
     const r = await ts.http('PATCH', `/v1/admin/apps/${id}/settings`, body, headers);
     assert.equal(r.status, status, `${JSON.stringify(body)}: ${JSON.stringify(r.body)}`);
   }
-  assert.deepEqual((await ts.http('GET', `/v1/admin/apps/${app.id}/settings`, undefined, admin(ts))).body, { settings: { userListing: true } });
+  assert.deepEqual((await ts.http('GET', `/v1/admin/apps/${app.id}/settings`, undefined, admin(ts))).body, { settings: withDefaults({ userListing: true }) });
 
   // Settings at creation.
   const made = await ts.http('POST', '/v1/admin/apps', { name: 'open-directory', settings: { userListing: true } }, admin(ts));
