@@ -51,6 +51,14 @@ export interface Config {
   dataDir: string;
   store: StoreConfig;
   broker: BrokerConfig;
+  /**
+   * Where the bytes of files uploaded into channels live: `fs` (files under blobDir, one node) or
+   * `postgres` (the postgres store's database: every node of a cluster reads them, no shared disk).
+   * Default: `postgres` with the postgres store, `fs` with SQLite.
+   */
+  blobStore?: 'fs' | 'postgres';
+  /** Directory of the `fs` blob store. Default `<dataDir>/files`. */
+  blobDir?: string;
   /** Admin credential for /v1/admin (Bearer). Default: read from (or generated into) `<dataDir>/admin-token`. */
   adminToken?: string;
   /** Lifetime of access (connection) tokens, seconds. Shorter = quicker revocation, more refreshes. Default 900. */
@@ -213,6 +221,8 @@ export function resolveConfig(input: ConfigInput = {}): Config {
   if (!['all', 'session', 'channel'].includes(c.role)) throw new TypeError(`config.role must be all, session or channel, got ${c.role}`);
   if (c.store.kind !== 'sqlite' && c.store.kind !== 'postgres') throw new TypeError(`config.store.kind must be sqlite or postgres`);
   if (c.store.kind === 'postgres' && !c.store.url) throw new TypeError('config.store.url is required for the postgres store');
+  if (c.blobStore !== undefined && c.blobStore !== 'fs' && c.blobStore !== 'postgres') throw new TypeError(`config.blobStore must be fs or postgres, got ${String(c.blobStore)}`);
+  if (c.blobStore === 'postgres' && c.store.kind !== 'postgres') throw new TypeError('config.blobStore=postgres needs the postgres store (the blobs live in its database)');
   if (c.broker.kind !== 'memory' && c.broker.kind !== 'redis') throw new TypeError('config.broker.kind must be memory or redis');
   if (c.broker.kind === 'redis' && !c.broker.url) throw new TypeError('config.broker.url is required for the redis broker');
   if (c.role !== 'all' && c.broker.kind === 'memory') {

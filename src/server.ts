@@ -45,6 +45,8 @@ import { EmulationRouter } from './channel/emulation.ts';
 import { streamRoutes } from './channel/http-endpoints.ts';
 import { Disconnects } from './disconnect.ts';
 import { makePrivateDir, makePrivateFile } from './private-files.ts';
+import { openBlobStore } from './files/open-blob-store.ts';
+import { fileRoutes } from './files/routes.ts';
 
 /** A plugin bundles service features: hooks, custom commands and HTTP routes, added with `use`. */
 export interface XPushPlugin {
@@ -85,6 +87,10 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
   const log = createLogger(config.logLevel);
   const nodeId = config.nodeId ?? 'node-' + randomBytes(4).toString('hex');
   const store: Store = await openStore(config.store, config.dataDir);
+  const blobs = await openBlobStore(config).catch(async (err: unknown) => {
+    await store.close().catch(() => undefined);
+    throw err;
+  });
   const { broker, presence, limiter, live } = await openBackends(config);
   const hooks = new Hooks(log);
   for (const [name, fn] of Object.entries(config.hooks ?? {})) hooks.add(name as HookName, fn as HookFn<HookName>);
@@ -92,7 +98,7 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
   const livePublisher = new LivePublisher(live, broker, log);
   // TODO(issue 11 item 6): a Redis implementation for clusters; until then each node knows its own connections only.
   const userPresence: UserPresence = new MemoryUserPresence(config.presenceDelayMs);
-  const core: Core = { config, log, store, broker, presence, userPresence, hooks, apps: new AppCache(store), channels: new ChannelCache(store), publisher, livePublisher, live, limiter, nodeId };
+  const core: Core = { config, log, store, broker, presence, userPresence, hooks, apps: new AppCache(store), channels: new ChannelCache(store), publisher, livePublisher, live, limiter, nodeId, blobs };
   await userPresence.start({
     online: (app, user) => hooks.after('afterUserOnline', { app, user }),
     offline: (app, user) => hooks.after('afterUserOffline', { app, user }),
@@ -156,6 +162,7 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
     directoryRoutes(http, core, onlineDevices);
     watchers = watchRoutes(http, core, hub);
     consoleRoutes(http, cluster, adminToken);
+    fileRoutes(http, core);
   }
   connectionRoutes(http, core, cluster, connections);
   // /emulation on every role (it forwards to the stream's node); the streams only on channel servers.
@@ -237,6 +244,7 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
         await live.close();
         await limiter.close();
         await store.close();
+        await blobs.close();
       })();
       return closing;
     },

@@ -5,3 +5,5 @@ export type {
   XPushOptions, XPushEvents, Message, MessageMeta, Actor, ConnectedInfo, DisconnectedInfo, ReadInfo, SendResult,
   ChannelView, ChannelEntry, UserPage, GroupSummary, UnreadCount, HistoryPage, UserEntry, Tokens,
 } from './types.ts';
+export type { FileSource, FileRef, SendFileOptions, UploadProgress } from './files.ts';
+export type { FileInfo, UploadResult } from '../protocol/files.ts';

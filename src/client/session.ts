@@ -103,16 +103,17 @@ export class SessionClient {
       headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
       body: body !== undefined ? JSON.stringify(body) : undefined,
     });
-    const text = await res.text();
-    let parsed: any;
-    try { parsed = text ? JSON.parse(text) : undefined; } catch { parsed = undefined; }
-    if (!res.ok) {
-      const err = parsed?.error;
-      const code = typeof err?.code === 'number' ? err.code : res.status;
-      const message = typeof err?.message === 'string' ? err.message : `HTTP ${res.status}`;
-      throw new XPushError(code, message, { status: res.status, temporary: res.status >= 500 || res.status === 429 });
-    }
-    return parsed as T;
+    return parseAnswer<T>(res.status, await res.text());
+  }
+
+  /** The session server's base URL, without a trailing slash. */
+  get baseUrl(): string {
+    return this.#base;
+  }
+
+  /** A request with any body (file uploads); the caller reads the answer. */
+  fetchRaw(path: string, init: RequestInit): Promise<Response> {
+    return this.#fetch(this.#base + path, init);
   }
 
   #keyHeader(): Record<string, string> {
@@ -133,6 +134,19 @@ export class SessionClient {
     this.#onTokens(this.tokens);
     return this.tokens;
   }
+}
+
+/** An HTTP answer's JSON body, or an XPushError of its `{error: {code, message}}` (the status's code if none). */
+export function parseAnswer<T>(status: number, text: string): T {
+  let parsed: any;
+  try { parsed = text ? JSON.parse(text) : undefined; } catch { parsed = undefined; }
+  if (status < 200 || status > 299) {
+    const err = parsed?.error;
+    const code = typeof err?.code === 'number' ? err.code : status;
+    const message = typeof err?.message === 'string' ? err.message : `HTTP ${status}`;
+    throw new XPushError(code, message, { status, temporary: status >= 500 || status === 429 });
+  }
+  return parsed as T;
 }
 
 /** `http://h:p` → `ws://h:p/connection/websocket`; a ws(s) URL with a path is taken as is. */

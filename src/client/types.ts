@@ -129,6 +129,8 @@ export interface XPushEvents {
   push: (data: unknown) => void;
   /** Tokens changed (login, refresh): persist them to resume a session later with `useTokens`. */
   tokens: (tokens: Tokens) => void;
+  /** Bytes of a `sendFile` upload sent so far (`total` is absent for a stream of unknown size). */
+  'upload.progress': (channel: string, progress: { loaded: number; total?: number }) => void;
   /** Diagnostics: transport errors, failed catch-up, exceptions thrown by your listeners. */
   error: (err: Error) => void;
 }

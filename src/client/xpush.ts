@@ -7,6 +7,8 @@ import { ChannelStreams, isTemporary, toMessage, type PubLike } from './streams.
 import { actor, wireEvents } from './events.ts';
 import { TokenKeeper } from './token-keeper.ts';
 import { routedTransports, DEFAULT_TRANSPORTS } from './transports.ts';
+import { uploadFile, signedUrl, type FileRef, type FileSource, type SendFileOptions } from './files.ts';
+import type { UploadResult } from '../protocol/files.ts';
 import type {
   Actor, ConnectedInfo, HistoryPage, Message, SendResult, Tokens, UnreadCount, UserEntry, XPushOptions,
 } from './types.ts';
@@ -213,6 +215,41 @@ export class XPush extends XPushApi {
     } catch (err) {
       throw toError(err);
     }
+  }
+
+  /**
+   * Uploads a file into a channel: the server sniffs its type, stores it and publishes a `file`
+   * message (data `{id, name, size, type, width?, height?}`) that every member receives. Progress
+   * goes to `opts.onProgress` and to `upload.progress` listeners. Over the app's limit it rejects
+   * with XPushError 106. Needs no connection, only a login (or useToken).
+   */
+  async sendFile(channel: string, file: FileSource, opts: SendFileOptions = {}): Promise<UploadResult> {
+    const own = opts.onProgress;
+    const onProgress: SendFileOptions['onProgress'] = (p) => {
+      own?.(p);
+      this.emit('upload.progress', channel, p);
+    };
+    return uploadFile(this.#session, await this.#accessToken(), channel, file, { ...opts, onProgress });
+  }
+
+  /** A short-lived signed URL to download the file of a `file` message (or `{channel, id}`): for `<img src>`, links, fetch. */
+  async fileUrl(message: FileRef): Promise<string> {
+    return signedUrl(this.#session, await this.#accessToken(), message);
+  }
+
+  /** An access token for an HTTP call, renewed first if it expires within 30 s. */
+  async #accessToken(): Promise<string> {
+    const t = this.#session.tokens;
+    if (!t) throw new XPushError(101, 'not logged in: call login() or useToken() first');
+    if (t.expiresAt && t.expiresAt - Date.now() < 30_000) {
+      if (this.#keeper.source) {
+        const token = await this.#keeper.source();
+        this.#session.tokens = { ...t, accessToken: token, expiresAt: (tokenClaims(token).exp ?? 0) * 1000 };
+      } else if (t.refreshToken) {
+        await this.#session.refresh();
+      }
+    }
+    return this.#session.tokens!.accessToken;
   }
 
   #client(): Centrifuge {

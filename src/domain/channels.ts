@@ -107,6 +107,8 @@ export async function deleteChannel(core: Core, app: string, caller: Caller, cha
   await core.store.channels.delete(app, channel);
   core.channels.forget(app, channel);
   if (ch.kind !== 'durable') await core.live.drop(app, channel);
+  // After the store: an upload finishing meanwhile either is swept here or finds the channel gone.
+  await core.blobs.deleteChannel(app, channel);
   // Every node unsubscribes its local subscribers (push unsubscribe 2000).
   await core.broker.publish(channelTopic(app, channel), encodeEvent('x', 0, channel));
 }

@@ -11,6 +11,7 @@ import type { LivePublisher } from './live-publisher.ts';
 import type { LiveStreams } from '../streams/live-streams.ts';
 import type { ChannelCache } from './channel-cache.ts';
 import type { RateLimiter } from '../limits/limiter.ts';
+import type { BlobStore } from '../files/blob-store.ts';
 
 /**
  * What every XPUSH operation needs, shared by the session server (HTTP) and the channel server
@@ -35,4 +36,6 @@ export interface Core {
   /** Rate limits (login throttling; per-app budgets): cluster-wide with the redis broker. */
   limiter: RateLimiter;
   nodeId: string;
+  /** Bytes of files uploaded into channels (src/files/). */
+  blobs: BlobStore;
 }

@@ -16,15 +16,25 @@ export const AppSettingsSchema = Type.Object({
    * field). Off by default: a client must already know part of an id or a public profile value.
    */
   userListing: Type.Boolean(),
+  /** Files in channels (src/files/, README "Files in channels"). */
+  files: Type.Object({
+    /** Largest upload, bytes; a bigger one is refused with 413 / code 106 and nothing is stored. */
+    maxFileBytes: Type.Integer({ minimum: 1, maximum: 5 * 1024 ** 3 }),
+    /** Lifetime of a signed download URL, seconds: shorter limits how long a leaked URL works. */
+    urlTtlSec: Type.Integer({ minimum: 10, maximum: 7 * 24 * 3600 }),
+  }, { additionalProperties: false }),
 }, { additionalProperties: false });
 
 export type AppSettings = Static<typeof AppSettingsSchema>;
 
-export const DEFAULT_APP_SETTINGS: AppSettings = Object.freeze({ userListing: false });
+export const DEFAULT_APP_SETTINGS: AppSettings = Object.freeze({
+  userListing: false,
+  files: Object.freeze({ maxFileBytes: 25 * 1024 * 1024, urlTtlSec: 300 }),
+});
 
 /** The PATCH body: any subset of the settings, nested groups partial too. */
 export const AppSettingsPatchSchema = deepPartial(AppSettingsSchema);
-export type AppSettingsPatch = Partial<AppSettings>;
+export type AppSettingsPatch = { [K in keyof AppSettings]?: AppSettings[K] extends object ? Partial<AppSettings[K]> : AppSettings[K] };
 
 /** Stored JSON (possibly from an older version, possibly partial) → complete settings. */
 export function withDefaults(stored: unknown): AppSettings {

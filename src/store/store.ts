@@ -193,7 +193,7 @@ export interface ChannelStore {
   create(ch: ChannelRecord, members: string[]): Promise<void>;
   get(appId: string, name: string): Promise<ChannelRecord | undefined>;
   updateData(appId: string, name: string, data: unknown): Promise<boolean>;
-  /** Deletes the channel, its members, messages and read positions. */
+  /** Deletes the channel, its members, messages, read positions and file records. */
   delete(appId: string, name: string): Promise<boolean>;
   /** Adds members (already-present ones are ignored); returns the ids actually added. */
   addMembers(appId: string, name: string, userIds: string[], at: number): Promise<string[]>;
@@ -258,6 +258,42 @@ export interface GroupStore {
   list(appId: string, ownerId: string): Promise<{ group: string; size: number }[]>;
 }
 
+/** A file uploaded into a channel (src/files/): its description; the bytes live in a BlobStore. */
+export interface FileRecord {
+  appId: string;
+  channel: string;
+  /** Server-made random id (URL-safe), unique in its channel. */
+  id: string;
+  /** Name given by the uploader (already cleaned of paths and control characters). */
+  name: string;
+  /** Content type sniffed from the bytes (never the client's claim); `application/octet-stream` if unknown. */
+  type: string;
+  size: number;
+  /** Images only: pixel size read from the header bytes; null otherwise or when unreadable. */
+  width: number | null;
+  height: number | null;
+  /** Who uploaded it ('' = the app's backend). */
+  uploader: string;
+  /** Offset of the `file` message announcing it; null until that message is stored. */
+  offset: number | null;
+  createdAt: number;
+}
+
+export interface FileStore {
+  /** Adds the record; an id already used in the channel rejects with `Errors.conflict`. */
+  create(f: FileRecord): Promise<void>;
+  get(appId: string, channel: string, id: string): Promise<FileRecord | undefined>;
+  /** Records the offset of the file's message; false if the file is gone. */
+  setOffset(appId: string, channel: string, id: string, offset: number): Promise<boolean>;
+  /** Removes the record; false if there was none. */
+  delete(appId: string, channel: string, id: string): Promise<boolean>;
+  /**
+   * Files of a channel whose message is stored (offset set), newest first: offsets below `before`
+   * (exclusive) when given. At most `limit`.
+   */
+  list(appId: string, channel: string, q: { before?: number; limit: number }): Promise<FileRecord[]>;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   readonly apps: AppStore;
@@ -267,6 +303,8 @@ export interface Store {
   readonly messages: MessageStore;
   readonly reads: ReadStore;
   readonly groups: GroupStore;
+  /** Descriptions of files in channels; deleted with their channel or app (channels.delete, apps.delete). */
+  readonly files: FileStore;
   /** Applies pending versioned migrations (idempotent; runs on start). */
   migrate(): Promise<void>;
   /** Flushes and closes; later calls reject. */

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Store, UserRecord } from '../../src/store/store.ts';
+import { withDefaults } from '../../src/protocol/app-settings.ts';
 import { app, channel, fresh, msg, rejectsCode, session, sorted, user, type Open } from './store-fixtures.ts';
 import { idempotencyContract } from './store-idempotency.contract.ts';
 import { streamContract } from './store-streams.contract.ts';
 import { retentionContract } from './store-retention.contract.ts';
+import { filesContract } from './store-files.contract.ts';
 
 /**
  * The Store contract (src/store/store.ts), written once and run against every implementation:
@@ -22,6 +24,7 @@ export function storeContract(name: string, open: Open): void {
     streamContract(open);
     idempotencyContract(open);
     retentionContract(open);
+    filesContract(open);
   });
 }
 
@@ -55,13 +58,13 @@ function apps(open: Open): void {
 
     test('settings round-trip; updateSettings replaces them for that app only', async (t) => {
       const s = await fresh(t, open);
-      await s.apps.create(app('a3', { settings: { userListing: true } }));
-      assert.deepEqual((await s.apps.get('a3'))?.settings, { userListing: true });
-      assert.equal(await s.apps.updateSettings('a1', { userListing: true }), true);
-      assert.deepEqual((await s.apps.get('a1'))?.settings, { userListing: true });
-      assert.deepEqual((await s.apps.get('a2'))?.settings, { userListing: false });
-      assert.equal(await s.apps.updateSettings('nope', { userListing: true }), false);
-      assert.deepEqual((await s.apps.list()).find((a) => a.id === 'a1')?.settings, { userListing: true });
+      await s.apps.create(app('a3', { settings: withDefaults({ userListing: true }) }));
+      assert.deepEqual((await s.apps.get('a3'))?.settings, withDefaults({ userListing: true }));
+      assert.equal(await s.apps.updateSettings('a1', withDefaults({ userListing: true })), true);
+      assert.deepEqual((await s.apps.get('a1'))?.settings, withDefaults({ userListing: true }));
+      assert.deepEqual((await s.apps.get('a2'))?.settings, withDefaults({ userListing: false }));
+      assert.equal(await s.apps.updateSettings('nope', withDefaults({ userListing: true })), false);
+      assert.deepEqual((await s.apps.list()).find((a) => a.id === 'a1')?.settings, withDefaults({ userListing: true }));
     });
 
     test('duplicate id or key rejects with conflict and changes nothing', async (t) => {

@@ -75,6 +75,7 @@ export function adminRoutes(base: FastifyInstance, core: Core, adminToken: strin
     const id = req.params.app;
     if (!(await core.store.apps.delete(id))) throw Errors.notFound.with('no such app');
     core.apps.forget(id);
+    await core.blobs.deleteApp(id);
     // Every node forgets the app and closes its live connections (terminal 3503 "app deleted").
     await core.broker.publish(CONTROL_TOPIC, encodeEvent('d', 0, id));
     return { deleted: true as const };

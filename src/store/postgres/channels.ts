@@ -23,7 +23,7 @@ function retentionOf(r: { retain_age_sec: number | null; retain_count: number | 
 }
 
 /** Tables keyed by (app_id, channel) that go with the channel when it is deleted. */
-const CHANNEL_OWNED = ['channel_members', 'messages', 'read_positions'];
+const CHANNEL_OWNED = ['channel_members', 'messages', 'read_positions', 'files'];
 
 /** See ChannelStore. */
 export class PostgresChannelStore implements ChannelStore {

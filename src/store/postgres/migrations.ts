@@ -295,6 +295,50 @@ ALTER TABLE channels ADD COLUMN trim_offset bigint NOT NULL DEFAULT 0;
 CREATE INDEX channels_retained ON channels (app_id, name) WHERE retain_age_sec IS NOT NULL OR retain_count IS NOT NULL;
 `,
   },
+  {
+    // Files in channels (src/files/): the description of each upload, and the bytes for the
+    // PostgreSQL blob store (so a cluster needs no shared disk). A blob is a header row plus fixed-size
+    // chunks; the header is marked complete only once every chunk is written, and readers see
+    // complete blobs only. Chunks are stored uncompressed (EXTERNAL): uploads are mostly already
+    // compressed (images, zip, pdf), so trying pglz on them only costs CPU.
+    version: 8,
+    name: 'files in channels',
+    sql: `
+CREATE TABLE files (
+  app_id     text COLLATE "C" NOT NULL,
+  channel    text COLLATE "C" NOT NULL,
+  id         text COLLATE "C" NOT NULL,
+  name       text NOT NULL,
+  type       text NOT NULL,
+  size       bigint NOT NULL,
+  width      integer,
+  height     integer,
+  uploader   text NOT NULL,
+  msg_offset bigint,
+  created_at bigint NOT NULL,
+  PRIMARY KEY (app_id, channel, id)
+);
+CREATE INDEX files_offset ON files (app_id, channel, msg_offset);
+CREATE TABLE blobs (
+  app_id     text COLLATE "C" NOT NULL,
+  channel    text COLLATE "C" NOT NULL,
+  id         text COLLATE "C" NOT NULL,
+  size       bigint,
+  complete   boolean NOT NULL DEFAULT false,
+  created_at bigint NOT NULL,
+  PRIMARY KEY (app_id, channel, id)
+);
+CREATE TABLE blob_chunks (
+  app_id  text COLLATE "C" NOT NULL,
+  channel text COLLATE "C" NOT NULL,
+  id      text COLLATE "C" NOT NULL,
+  seq     integer NOT NULL,
+  data    bytea NOT NULL,
+  PRIMARY KEY (app_id, channel, id, seq)
+);
+ALTER TABLE blob_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
+`,
+  },
 ];
 
 /**

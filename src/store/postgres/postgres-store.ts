@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { Store } from '../store.ts';
 import { PostgresAppStore } from './apps.ts';
 import { PostgresChannelStore } from './channels.ts';
+import { PostgresFileStore } from './files.ts';
 import { PostgresGroupStore } from './groups.ts';
 import { PostgresMessageStore } from './messages.ts';
 import { checkSchemaName, migrate } from './migrations.ts';
@@ -44,6 +45,7 @@ export class PostgresStore implements Store {
   readonly messages: PostgresMessageStore;
   readonly reads: PostgresReadStore;
   readonly groups: PostgresGroupStore;
+  readonly files: PostgresFileStore;
   private readonly pool: pg.Pool;
   private readonly schema: string;
   private closing?: Promise<void>;
@@ -59,6 +61,7 @@ export class PostgresStore implements Store {
     this.messages = new PostgresMessageStore(this.pool);
     this.reads = new PostgresReadStore(this.pool);
     this.groups = new PostgresGroupStore(this.pool);
+    this.files = new PostgresFileStore(this.pool);
   }
 
   async migrate(): Promise<void> {
@@ -77,7 +80,7 @@ export class PostgresStore implements Store {
  * connection string's own `options` override the config field, so when the URL has one we append
  * ours to it there instead.
  */
-function connectionWithSchema(url: string, schema: string): { connectionString: string; options?: string } {
+export function connectionWithSchema(url: string, schema: string): { connectionString: string; options?: string } {
   const ours = `-c search_path=${schema}`;
   let parsed: URL | undefined;
   try { parsed = new URL(url); } catch { parsed = undefined; }

@@ -55,6 +55,7 @@ export class SqliteChannelStore implements ChannelStore {
       this.q.get('DELETE FROM messages WHERE app_id = ? AND channel = ?').run(appId, name);
       // Without table statistics the planner prefers the (app_id, …) primary-key prefix: name the index.
       this.q.get('DELETE FROM read_positions INDEXED BY read_positions_channel WHERE app_id = ? AND channel = ?').run(appId, name);
+      this.q.get('DELETE FROM files WHERE app_id = ? AND channel = ?').run(appId, name);
       return true;
     }).immediate();
   }

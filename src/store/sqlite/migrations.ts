@@ -166,6 +166,29 @@ ALTER TABLE channels ADD COLUMN trim_offset INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX channels_retained ON channels (app_id, name) WHERE retain_age_sec IS NOT NULL OR retain_count IS NOT NULL;
 `,
   },
+  {
+    // Files in channels (src/files/): the description of each upload. The bytes are in the blob
+    // store (files under the data dir by default), keyed by the same (app, channel, id).
+    version: 7,
+    name: 'files in channels',
+    sql: `
+CREATE TABLE files (
+  app_id     TEXT NOT NULL,
+  channel    TEXT NOT NULL,
+  id         TEXT NOT NULL,
+  name       TEXT NOT NULL,
+  type       TEXT NOT NULL,
+  size       INTEGER NOT NULL,
+  width      INTEGER,
+  height     INTEGER,
+  uploader   TEXT NOT NULL,
+  msg_offset INTEGER,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (app_id, channel, id)
+) WITHOUT ROWID;
+CREATE INDEX files_offset ON files (app_id, channel, msg_offset);
+`,
+  },
 ];
 
 /**

@@ -5,6 +5,7 @@ import { SqliteAppStore } from './apps.ts';
 import { Checkpointer } from './checkpointer.ts';
 import { SqliteChannelStore } from './channels.ts';
 import { Statements } from './db.ts';
+import { SqliteFileStore } from './files.ts';
 import { SqliteGroupStore } from './groups.ts';
 import { SqliteMessageStore } from './messages.ts';
 import { migrate } from './migrations.ts';
@@ -32,6 +33,7 @@ export class SqliteStore implements Store {
   readonly messages: SqliteMessageStore;
   readonly reads: SqliteReadStore;
   readonly groups: SqliteGroupStore;
+  readonly files: SqliteFileStore;
   private readonly db: Database.Database;
   private readonly checkpointer?: Checkpointer;
   private closing?: Promise<void>;
@@ -73,6 +75,7 @@ export class SqliteStore implements Store {
     this.messages = new SqliteMessageStore(q, () => this.checkpointer?.kick());
     this.reads = new SqliteReadStore(q);
     this.groups = new SqliteGroupStore(q);
+    this.files = new SqliteFileStore(q);
   }
 
   async migrate(): Promise<void> {
