@@ -17,5 +17,5 @@ if (files.some((f) => resolve(f).startsWith(resolve('test/sdk') + sep))) {
   spawnSync(process.execPath, ['--import', 'tsx', 'test/sdk/prepare.ts'], { stdio: 'inherit' });
 }
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
-const child = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=120000', ...files], { stdio: 'inherit' });
+const child = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=300000', ...files], { stdio: 'inherit' });
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
