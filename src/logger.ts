@@ -1,10 +1,22 @@
 import { pino, type Logger } from 'pino';
+import pretty from 'pino-pretty';
 
-/** The one logger: injected everywhere, never console.*. Passwords and tokens are redacted by path. */
-export function createLogger(level: string): Logger {
-  return pino({
-    level,
-    redact: { paths: ['password', '*.password', 'token', '*.token', 'refreshToken', '*.refreshToken', 'secret', '*.secret', 'req.headers.authorization', 'req.headers["x-api-key"]'], censor: '[redacted]' },
-  });
+export interface LoggerOptions {
+  /** Human-readable lines instead of JSON. Default: when stdout is a terminal. */
+  pretty?: boolean;
+}
+
+const REDACT = ['password', '*.password', 'token', '*.token', 'refreshToken', '*.refreshToken', 'secret', '*.secret', 'req.headers.authorization', 'req.headers["x-api-key"]'];
+
+/**
+ * The one logger: injected everywhere, never console.*. Passwords and tokens are redacted by path.
+ * JSON lines (for log collectors) unless stdout is a terminal, where pino-pretty formats them in this
+ * thread, synchronously, so nothing is lost when the process exits right after logging.
+ */
+export function createLogger(level: string, opts: LoggerOptions = {}): Logger {
+  const options = { level, redact: { paths: REDACT, censor: '[redacted]' } };
+  const human = opts.pretty ?? process.stdout.isTTY === true;
+  if (!human) return pino(options);
+  return pino(options, pretty({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }));
 }
 export type { Logger };

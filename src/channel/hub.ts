@@ -7,6 +7,7 @@ import { channelTopic, decodeEvent, parseTopic, userTopic } from '../protocol/ev
 import { pubPushJson } from '../domain/publication.ts';
 import { deliver } from './fanout.ts';
 import { Disconnects, type Disconnect } from '../disconnect.ts';
+import type { Metrics } from '../metrics.ts';
 
 /** What the hub needs of a connection (implemented by channel/client.ts). */
 export interface HubClient {
@@ -71,6 +72,7 @@ export class Hub implements BrokerHandler {
     private readonly broker: Broker,
     private readonly store: Store,
     private readonly log: Logger,
+    private readonly metrics: Metrics,
     private readonly maxPerFrame = 256,
     private readonly reconnectSpreadMs = 0,
   ) {
@@ -147,11 +149,14 @@ export class Hub implements BrokerHandler {
       // first subscriber's position gets them from here, not from `ahead` (released to subscribers only).
       held.sort((a, b) => a.offset - b.offset);
       let sent = offset;
+      let n = 0;
       for (const h of held) {
         if (h.offset <= sent || h.offset > st.last) continue;
         c.push(OutFrame.json(h.frame));
         sent = h.offset;
+        n++;
       }
+      if (n) this.metrics.delivered(n, n);
       if (offset > st.last) st.floors.set(c, offset);
     }
     st.subs.add(c);
@@ -277,17 +282,25 @@ export class Hub implements BrokerHandler {
     st.tick = [];
     if (st.subs.size === 0) return;
     if (st.floors.size === 0) {
-      for (let i = 0; i < items.length; i += this.maxPerFrame) deliver(st.subs, OutFrame.json(joinJson(items, i, Math.min(items.length, i + this.maxPerFrame))));
+      let frames = 0;
+      for (let i = 0; i < items.length; i += this.maxPerFrame, frames++) deliver(st.subs, OutFrame.json(joinJson(items, i, Math.min(items.length, i + this.maxPerFrame))));
+      // Counted once per channel and turn, not per connection.
+      this.metrics.delivered(items.length * st.subs.size, frames * st.subs.size);
       return;
     }
     // Slow path: some subscribers are positioned ahead of what is delivered here (cross-node race).
+    let pushed = 0;
     for (const it of items) {
       const f = OutFrame.json(it.payload);
       for (const c of st.subs) {
         const floor = st.floors.get(c);
-        if (floor === undefined || it.offset > floor) c.push(f);
+        if (floor === undefined || it.offset > floor) {
+          c.push(f);
+          pushed++;
+        }
       }
     }
+    this.metrics.delivered(pushed, pushed);
     for (const [c, floor] of st.floors) if (st.last >= floor) st.floors.delete(c);
   }
 

@@ -8,6 +8,7 @@ import type { AppCache } from '../auth/app-cache.ts';
 import type { Publisher } from './publisher.ts';
 import type { ChannelCache } from './channel-cache.ts';
 import type { RateLimiter } from '../limits/limiter.ts';
+import type { Metrics } from '../metrics.ts';
 
 /**
  * What every XPUSH operation needs, shared by the session server (HTTP) and the channel server
@@ -25,5 +26,7 @@ export interface Core {
   publisher: Publisher;
   /** Rate limits (login throttling; per-app budgets): cluster-wide with the redis broker. */
   limiter: RateLimiter;
+  /** Prometheus series of this server (metrics.ts). */
+  metrics: Metrics;
   nodeId: string;
 }

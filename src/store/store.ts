@@ -232,6 +232,8 @@ export interface Store {
   readonly messages: MessageStore;
   readonly reads: ReadStore;
   readonly groups: GroupStore;
+  /** Resolves when the store answers a trivial query (readiness checks); rejects when it cannot. */
+  ping(): Promise<void>;
   /** Applies pending versioned migrations (idempotent; runs on start). */
   migrate(): Promise<void>;
   /** Flushes and closes; later calls reject. */

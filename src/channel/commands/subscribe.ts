@@ -53,6 +53,7 @@ async function subscribeReserved(c: Conn, reservation: Sub, req: SubscribeReques
           result.recovered = true;
         }
       }
+      core.metrics.recovery(result.recovered);
     }
     return {
       result,

@@ -61,6 +61,10 @@ export class PostgresStore implements Store {
     this.groups = new PostgresGroupStore(this.pool);
   }
 
+  async ping(): Promise<void> {
+    await this.pool.query('SELECT 1');
+  }
+
   async migrate(): Promise<void> {
     await migrate(this.pool, this.schema);
   }

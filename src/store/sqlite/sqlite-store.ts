@@ -75,6 +75,10 @@ export class SqliteStore implements Store {
     this.groups = new SqliteGroupStore(q);
   }
 
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
   async migrate(): Promise<void> {
     migrate(this.db);
   }
