@@ -37,17 +37,25 @@ export function countHttpRequests(http: FastifyInstance, metrics: Metrics): void
 export function opsRoutes(http: FastifyInstance, metrics: Metrics, o: OpsOptions): void {
   http.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok', node: o.nodeId, version: o.version }));
   http.get('/ready', { schema: { hide: true } }, async (_req, reply) => {
-    if (o.draining()) return reply.status(503).send({ ready: false, draining: true, store: 'not checked', broker: 'not checked' });
+    if (o.draining()) return reply.status(503).send(notReady({ draining: true, store: 'not checked', broker: 'not checked' }));
     const [store, broker] = await Promise.all([check(o.store, o.checkTimeoutMs), check(o.broker, o.checkTimeoutMs)]);
     // A drain may have begun while the checks ran.
-    const draining = o.draining();
-    const ready = store === 'ok' && broker === 'ok' && !draining;
-    return reply.status(ready ? 200 : 503).send({ ready, draining, store, broker });
+    const state = { draining: o.draining(), store, broker };
+    if (store === 'ok' && broker === 'ok' && !state.draining) return { ready: true, ...state };
+    return reply.status(503).send(notReady(state));
   });
   http.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
     const text = await metrics.scrape();
     return reply.type(metrics.contentType).send(text);
   });
+}
+
+/** The 503 body: the readiness fields, plus the API's usual `error` object saying why. */
+function notReady(s: { draining: boolean; store: string; broker: string }): Record<string, unknown> {
+  const why = s.draining ? ['draining (graceful shutdown)'] : [];
+  if (s.store !== 'ok' && !s.draining) why.push(`store: ${s.store}`);
+  if (s.broker !== 'ok' && !s.draining) why.push(`broker: ${s.broker}`);
+  return { ready: false, ...s, error: { code: 503, message: `not ready: ${why.join('; ')}` } };
 }
 
 /** 'ok', or why not (the error's message, or a timeout). */

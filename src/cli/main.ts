@@ -1,34 +1,23 @@
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { createServer } from '../server.ts';
-import { resolveConfig } from '../config.ts';
-import { openStore } from '../store/open-store.ts';
-import { configFrom, type CommonOptions, type StartOptions } from './config-sources.ts';
-import { mintToken } from '../auth/tokens.ts';
-import { createApp } from '../session/routes/admin.ts';
-import type { Core } from '../domain/context.ts';
+import { configFrom, type StartOptions } from './config-sources.ts';
+import { brokerOptions, configOption, offlineConfig, storeOptions } from './options.ts';
+import { appCommands } from './app-commands.ts';
+import { remoteCommands } from './remote-commands.ts';
+import { InfraError, safeUrl } from '../infra-error.ts';
+import { VERSION } from '../version.ts';
+import type { CommonOptions } from './config-sources.ts';
 
-const program = new Command('xpush').description('XPUSH real-time push and messaging platform').version('0.1.0');
+const program = new Command('xpush').description('XPUSH real-time push and messaging platform').version(VERSION);
 
-function common(cmd: Command): Command {
-  return cmd
-    .option('--config <file>', 'JSON config file (env XPUSH_CONFIG)')
-    .option('--data-dir <dir>', 'data directory for SQLite and the admin token (env XPUSH_DATA_DIR)', undefined)
-    .option('--store <kind>', 'sqlite | postgres (env XPUSH_STORE)')
-    .option('--pg-url <url>', 'PostgreSQL URL (env XPUSH_PG_URL)')
-    .option('--pg-schema <name>', 'PostgreSQL schema (env XPUSH_PG_SCHEMA)')
-    .option('--broker <kind>', 'memory | redis (env XPUSH_BROKER)')
-    .option('--redis-url <url>', 'Redis URL (env XPUSH_REDIS_URL)')
-    .option('--redis-prefix <prefix>', 'Redis key prefix (env XPUSH_REDIS_PREFIX)');
-}
-
-common(program.command('start').description('run the server'))
+brokerOptions(storeOptions(configOption(program.command('start').description('run the server'))))
   .option('--role <role>', 'all | session | channel (env XPUSH_ROLE)')
   .option('--host <host>', 'interface to listen on (env XPUSH_HOST)')
   .option('-p, --port <port>', 'port (env XPUSH_PORT)')
   .option('--public-url <url>', 'WebSocket URL clients use for this node (env XPUSH_PUBLIC_URL)')
   .option('--node-id <id>', 'stable node id (env XPUSH_NODE_ID)')
   .option('--admin-token <token>', 'admin credential (env XPUSH_ADMIN_TOKEN)')
-  .option('--log-level <level>', 'pino level (env XPUSH_LOG_LEVEL)')
+  .option('--log-level <level>', 'pino level: fatal, error, warn, info, debug, trace (env XPUSH_LOG_LEVEL)')
   .action(async (opts: StartOptions) => {
     const server = await createServer(configFrom(opts));
     await server.start();
@@ -43,51 +32,22 @@ common(program.command('start').description('run the server'))
     process.once('SIGINT', () => stop('SIGINT'));
   });
 
-/** Store-only commands: no server, no broker. */
-async function withStore<T>(opts: CommonOptions, fn: (core: Pick<Core, 'store'>) => Promise<T>): Promise<T> {
-  const cfg = resolveConfig({ ...configFrom(opts), role: 'all', broker: { kind: 'memory' } });
-  const store = await openStore(cfg.store, cfg.dataDir);
-  try {
-    return await fn({ store });
-  } finally {
-    await store.close();
-  }
-}
+appCommands(program);
+remoteCommands(program);
 
-const app = program.command('app').description('manage apps (tenants)');
-common(app.command('create <name>').description('create an app: prints its id, public key and secret'))
-  .option('--json', 'print JSON')
-  .action(async (name: string, opts: CommonOptions & { json?: boolean }) => {
-    const a = await withStore(opts, (core) => createApp(core, name));
-    process.stdout.write(opts.json ? JSON.stringify(a) + '\n' : `id:     ${a.id}\nname:   ${a.name}\nkey:    ${a.key}\nsecret: ${a.secret}\n`);
-  });
-common(app.command('list').description('list apps')).action(async (opts: CommonOptions) => {
-  const apps = await withStore(opts, (core) => core.store.apps.list());
-  for (const a of apps) process.stdout.write(`${a.id}\t${a.name}\t${a.key}\n`);
-});
-
-common(program.command('token <app> <user>').description('mint a connection token for a user of an app'))
-  .option('--device <id>', 'device id')
-  .option('--ttl <seconds>', 'lifetime in seconds', '3600')
-  .action(async (appId: string, user: string, opts: CommonOptions & { device?: string; ttl: string }) => {
-    const token = await withStore(opts, async (core) => {
-      const a = await core.store.apps.get(appId);
-      if (!a) throw new Error(`no app "${appId}"`);
-      return (await mintToken(a.secret, { app: a.id, user, device: opts.device, ttlSec: Number(opts.ttl) })).token;
-    });
-    process.stdout.write(token + '\n');
-  });
-
-common(program.command('nodes').description('list live channel servers (cluster registry in Redis)')).action(async (opts: CommonOptions) => {
-  const cfg = resolveConfig({ ...configFrom(opts), role: 'all', store: { kind: 'sqlite' } });
+brokerOptions(configOption(program.command('nodes').description('list live channel servers (cluster registry in Redis)'))).action(async (opts: CommonOptions) => {
+  const cfg = offlineConfig(opts, true);
   if (cfg.broker.kind !== 'redis') {
     process.stdout.write('single-process mode (memory broker): no node registry; use --redis-url to read a cluster\n');
     return;
   }
+  const { url, prefix = 'xpush:' } = cfg.broker;
   const { NodeRegistry } = await import('../cluster/registry.ts');
-  const reg = new NodeRegistry(cfg.broker.url, cfg.broker.prefix ?? 'xpush:');
+  const reg = new NodeRegistry(url, prefix);
   try {
-    const nodes = await reg.list();
+    const nodes = await reg.list().catch((err: unknown) => {
+      throw new InfraError('node registry (redis)', 'broker.url', `cannot read the node list at ${safeUrl(url)}`, err);
+    });
     for (const n of nodes) process.stdout.write(`${n.id}\t${n.role}\t${n.url}\tconnections=${n.connections}\n`);
     if (!nodes.length) process.stdout.write('no live nodes\n');
   } finally {
@@ -95,7 +55,12 @@ common(program.command('nodes').description('list live channel servers (cluster 
   }
 });
 
+program.command('version').description('print the version').action(() => {
+  process.stdout.write(`xpush ${VERSION} (node ${process.version})\n`);
+});
+
 program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof CommanderError) process.exit(err.exitCode);
   process.stderr.write(`xpush: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

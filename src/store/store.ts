@@ -118,6 +118,8 @@ export interface AppStore {
   list(): Promise<AppRecord[]>;
   /** Replaces the app's settings. */
   updateSettings(appId: string, settings: AppSettings): Promise<boolean>;
+  /** Replaces the app's secret (rotation); false if the app does not exist. */
+  updateSecret(appId: string, secret: string): Promise<boolean>;
   /** Deletes the app and everything it owns. */
   delete(appId: string): Promise<boolean>;
 }
