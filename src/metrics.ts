@@ -56,9 +56,8 @@ export class Metrics {
   private readonly httpRequests: client.Counter<'method' | 'route' | 'status'>;
   private readonly httpSeconds: client.Histogram<'method' | 'route'>;
 
-  constructor(nodeId: string, version: string) {
+  constructor(private readonly nodeId: string, version: string) {
     const registers = [this.registry];
-    this.registry.setDefaultLabels({ node: nodeId });
     const self = this;
     new client.Gauge({ name: 'xpush_info', help: 'Always 1; the labels say which version runs', labelNames: ['version'], registers }).set({ version }, 1);
     new client.Gauge({
@@ -126,7 +125,10 @@ export class Metrics {
   /** The text exposition of this server's series and the process's. */
   async scrape(): Promise<string> {
     this.apps = this.sources?.perApp() ?? new Map();
-    return (await processMetrics().metrics()) + (await this.registry.metrics());
+    // The process series get this server's node label too, so every query can filter by node.
+    const all = client.Registry.merge([processMetrics(), this.registry]);
+    all.setDefaultLabels({ node: this.nodeId });
+    return all.metrics();
   }
 
   get contentType(): string {
