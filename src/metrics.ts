@@ -42,9 +42,9 @@ export class Metrics {
   private deliveryFrames = 0;
   private publications = 0;
 
-  private readonly commands: client.Counter<'method' | 'code'>;
   private readonly commandSeconds: client.Histogram<'method'>;
-  private readonly perMethod = new Map<string, { ok: { method: string; code: string }; m: { method: string } }>();
+  /** Commands answered, per method and result code: plain counts, copied into xpush_commands_total at scrape. */
+  private readonly perMethod = new Map<string, MethodCounts>();
   private readonly storeCommit: client.Histogram;
   private readonly storeBatch: client.Histogram;
   private readonly storeFailures: client.Counter;
@@ -72,7 +72,13 @@ export class Metrics {
       name: 'xpush_broker_up', help: '1 while the broker link is up, 0 while publishes are refused because it is down', registers,
       collect() { this.set(self.sources?.brokerUp() === false ? 0 : 1); },
     });
-    this.commands = new client.Counter({ name: 'xpush_commands_total', help: 'Client protocol commands answered, by method and result code (0 = success)', labelNames: ['method', 'code'], registers });
+    new client.Counter({
+      name: 'xpush_commands_total', help: 'Client protocol commands answered, by method and result code (0 = success)', labelNames: ['method', 'code'], registers,
+      collect() {
+        this.reset();
+        for (const m of self.perMethod.values()) for (const [code, n] of m.codes) this.inc({ method: m.labels.method, code: String(code) }, n);
+      },
+    });
     this.commandSeconds = new client.Histogram({ name: 'xpush_command_duration_seconds', help: 'Time from a command\'s dispatch to its reply being queued', labelNames: ['method'], buckets: LATENCY_BUCKETS, registers });
     new client.Counter({
       name: 'xpush_publications_total', help: 'Publications committed to the store and handed to the broker (publishes acknowledged)', registers,
@@ -147,14 +153,14 @@ export class Metrics {
 
   command(method: string, code: number, seconds: number): void {
     const m = this.method(method);
-    if (code === 0) this.commands.inc(m.ok);
-    else this.commands.inc({ method, code: String(code) });
-    this.commandSeconds.observe(m.m, seconds);
+    m.codes.set(code, (m.codes.get(code) ?? 0) + 1);
+    this.commandSeconds.observe(m.labels, seconds);
   }
 
   /** A command answered with an error before it ran (rate limit, draining): counted, not timed. */
   commandRefused(method: string, code: number): void {
-    this.commands.inc({ method, code: String(code) });
+    const m = this.method(method);
+    m.codes.set(code, (m.codes.get(code) ?? 0) + 1);
   }
 
   storeCommitted(seconds: number, batch: number): void {
@@ -194,10 +200,10 @@ export class Metrics {
     this.httpSeconds.observe({ method, route }, seconds);
   }
 
-  private method(method: string): { ok: { method: string; code: string }; m: { method: string } } {
+  private method(method: string): MethodCounts {
     let m = this.perMethod.get(method);
     if (!m) {
-      m = { ok: { method, code: '0' }, m: { method } };
+      m = { labels: { method }, codes: new Map() };
       this.perMethod.set(method, m);
     }
     return m;
@@ -207,6 +213,13 @@ export class Metrics {
     g.reset();
     for (const [app, s] of this.apps) g.set({ app }, s[field]);
   }
+}
+
+interface MethodCounts {
+  /** The histogram's label set, built once. */
+  labels: { method: string };
+  /** Result code → commands answered with it. */
+  codes: Map<number, number>;
 }
 
 const SELF = { source: 'self' };
