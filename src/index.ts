@@ -5,3 +5,6 @@ export { Disconnects, type Disconnect } from './disconnect.ts';
 export type { HookName, HookPayloadByName, HookFn, HookTable, Actor } from './hooks.ts';
 export type { CommandHandler } from './channel/context.ts';
 export { RpcMethods } from './protocol/rpc-methods.ts';
+export { InfraError } from './infra-error.ts';
+export type { Metrics } from './metrics.ts';
+export { VERSION } from './version.ts';

@@ -7,6 +7,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { runXpush, spawnXpush, type ServerProcess } from '../helpers/process.ts';
 import { RawClient } from '../helpers/clients.ts';
 import { waitFor } from './e2e-kit.ts';
+import { createServer } from '../../src/index.ts';
+import { InfraError } from '../../src/infra-error.ts';
 
 function tempDir(t: { after(fn: () => unknown): void }): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xpush-logs-'));
@@ -47,6 +49,17 @@ test('an infrastructure failure at start names the component, the cause and the 
     assert.match(r.stderr, expected, what);
     assert.doesNotMatch(r.stderr, /hunter2/, `${what}: no password in the message`);
   });
+});
+
+test('createServer rejects with an InfraError naming the component and the setting', async (t) => {
+  const dir = tempDir(t);
+  const err = await createServer({ dataDir: dir, logLevel: 'silent', store: { kind: 'postgres', url: 'base' } }).then(() => undefined, (e: unknown) => e);
+  assert.ok(err instanceof InfraError, String(err));
+  assert.equal(err.component, 'store (postgres)');
+  assert.equal(err.setting, 'store.url');
+  const redis = await createServer({ dataDir: dir, logLevel: 'silent', broker: { kind: 'redis', url: 'redis://127.0.0.1:1' } }).then(() => undefined, (e: unknown) => e);
+  assert.ok(redis instanceof InfraError && redis.component === 'broker (redis)' && redis.setting === 'broker.url', String(redis));
+  assert.ok(redis.cause instanceof Error, 'the cause is kept');
 });
 
 test('debug logs: connect, refusal and disconnect with their codes; the first start logs the admin token\'s path, never the token', { timeout: 60_000 }, async (t) => {

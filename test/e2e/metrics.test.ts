@@ -127,3 +127,25 @@ test('Redis broker: receive lag is measured for events this node published (self
   });
   assert.equal(mb.value('xpush_broker_receive_lag_seconds_count', { source: 'self' }), 0, 'b published nothing');
 });
+
+test('commands refused before running (rate limit) and group-commit batches the store refuses are counted', async (t) => {
+  const ts = await startServer(t, { maxCommandsPerSecond: 1 });
+  const app = await ts.createApp();
+  await api(ts, app, 'POST', '/channels', { channel: 'room', type: 'open' });
+  const c = await connected(t, ts, app, 'alice');
+  // Burst = 2 × the rate: of these five, the first ones pass and the rest get 111 at once.
+  const replies = await Promise.all(Array.from({ length: 5 }, () => c.call('history', { channel: 'room', limit: 1 })));
+  const limited = replies.filter((r) => r.error?.code === 111).length;
+  assert.ok(limited >= 2, JSON.stringify(replies));
+  let m = await scrape(ts.url);
+  assert.equal(m.value('xpush_commands_total', { method: 'history', code: '111' }), limited);
+  assert.equal(m.value('xpush_command_duration_seconds_count', { method: 'history' }), 5 - limited, 'refused commands are counted, not timed');
+
+  // The store goes away under the server: the batch fails, its publish is answered with error 100.
+  await ts.server.core.store.close();
+  const r = await api(ts, app, 'POST', '/publish', { channel: 'room', data: {} });
+  assert.equal(r.body.error.code, 100);
+  m = await scrape(ts.url);
+  assert.equal(m.value('xpush_store_commit_failures_total'), 1);
+  assert.equal(m.value('xpush_publications_total'), 0);
+});
