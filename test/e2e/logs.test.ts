@@ -84,6 +84,8 @@ test('debug logs: connect, refusal and disconnect with their codes; the first st
   bad.sendRaw(JSON.stringify({ id: 1, connect: { token: 'forged' } }));
   assert.equal((await bad.waitClosed()).code, 3500);
   ok.ws.close(1000);
+  const wrongPath = new RawClient(p.wsUrl.replace('/connection/websocket', '/elsewhere'));
+  await assert.rejects(wrongPath.open(), /404/);
 
   const lines = await waitFor('disconnect logged', () => {
     const all = jsonLines(p.stdout());
@@ -99,6 +101,8 @@ test('debug logs: connect, refusal and disconnect with their codes; the first st
   const byCode = lines.filter((l) => l.msg === 'client disconnected').map((l) => [l.code, l.connected]);
   assert.deepEqual(byCode.sort(), [[1000, true], [3500, false]]);
   assert.ok(!p.stdout().includes(adminToken), 'the admin token itself is never logged');
+  const upgrade = lines.find((l) => l.msg === 'websocket upgrade refused');
+  assert.deepEqual([upgrade?.level, upgrade?.status, upgrade?.path], [20, 404, '/elsewhere']);
 
   p.proc.kill('SIGTERM');
   assert.equal(await p.exited, 0);
