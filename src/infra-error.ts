@@ -28,6 +28,11 @@ export class InfraError extends Error {
   }
 }
 
+/** Log fields naming a backend and its setting, for runtime failures that are logged rather than thrown. */
+export const STORE_LOG = (kind: 'sqlite' | 'postgres'): { component: string; setting: string } =>
+  ({ component: `store (${kind})`, setting: kind === 'postgres' ? 'store.url' : 'dataDir' });
+export const BROKER_LOG = (kind: 'memory' | 'redis'): { component: string; setting: string } => ({ component: `broker (${kind})`, setting: 'broker.url' });
+
 /** A URL fit for logs and error messages: its password replaced. Not a URL at all: shown as given. */
 export function safeUrl(url: string): string {
   try {

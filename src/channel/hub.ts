@@ -8,6 +8,7 @@ import { pubPushJson } from '../domain/publication.ts';
 import { deliver } from './fanout.ts';
 import { Disconnects, type Disconnect } from '../disconnect.ts';
 import type { Metrics } from '../metrics.ts';
+import { BROKER_LOG, STORE_LOG } from '../infra-error.ts';
 
 /** What the hub needs of a connection (implemented by channel/client.ts). */
 export interface HubClient {
@@ -105,7 +106,7 @@ export class Hub implements BrokerHandler {
     set.delete(c);
     if (set.size === 0) {
       this.users.delete(topic);
-      this.broker.unsubscribe(topic).catch((err) => this.log.warn({ err }, 'broker unsubscribe failed'));
+      this.broker.unsubscribe(topic).catch((err) => this.log.warn({ err, ...BROKER_LOG(this.broker.kind) }, 'broker unsubscribe failed'));
     }
   }
 
@@ -187,7 +188,7 @@ export class Hub implements BrokerHandler {
     if (st.subs.size || st.joining.size) return;
     if (st.gapTimer) clearTimeout(st.gapTimer);
     this.channels.delete(topic);
-    this.broker.unsubscribe(topic).catch((err) => this.log.warn({ err }, 'broker unsubscribe failed'));
+    this.broker.unsubscribe(topic).catch((err) => this.log.warn({ err, ...BROKER_LOG(this.broker.kind) }, 'broker unsubscribe failed'));
   }
 
   // ---- broker events ----
@@ -316,7 +317,7 @@ export class Hub implements BrokerHandler {
       const missing = await this.store.messages.range(app, name, { after: st.last, limit: upTo - st.last - 1 });
       for (const m of missing) if (m.offset === st.last + 1) this.onPublication(topic, st, m.offset, Buffer.from(pubPushJson(m)));
     } catch (err) {
-      this.log.error({ err, topic }, 'gap fill failed');
+      this.log.error({ err, topic, ...STORE_LOG(this.store.kind) }, 'gap fill failed: cannot read the store');
     }
     if (this.channels.get(topic) !== st || st.ahead.size === 0) return;
     if (!st.ahead.has(st.last + 1)) {

@@ -5,6 +5,7 @@ import { channelTopic, encodeEvent } from '../protocol/events.ts';
 import { pubPushJson } from './publication.ts';
 import { Errors, XPushError } from '../errors.ts';
 import type { Metrics } from '../metrics.ts';
+import { BROKER_LOG, STORE_LOG } from '../infra-error.ts';
 
 interface Pending {
   msg: NewMessage;
@@ -75,7 +76,7 @@ export class Publisher {
         return;
       }
       if (!(err instanceof XPushError)) {
-        this.log.error({ err, component: 'store' }, 'store append failed');
+        this.log.error({ err, ...STORE_LOG(this.store.kind) }, 'store append failed');
         this.metrics.storeFailed();
       }
       for (const p of batch) p.reject(err instanceof XPushError ? err : Errors.internal);
@@ -95,7 +96,7 @@ export class Publisher {
       else {
         // Stored but not broadcast: subscribers still get it through gap repair / recovery; the sender
         // is told so it can retry with the same id (idempotent, no duplicate).
-        this.log.warn({ err: res.reason }, 'broker publish failed after store');
+        this.log.warn({ err: res.reason, ...BROKER_LOG(this.broker.kind) }, 'broker publish failed after store');
         batch[i]!.reject(Errors.unavailable.with('message stored but broadcast failed; retry with the same id'));
       }
     }
