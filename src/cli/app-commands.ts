@@ -6,14 +6,14 @@ import type { AppRecord, Store } from '../store/store.ts';
 import type { Config } from '../config.ts';
 import { CONTROL_TOPIC, encodeEvent } from '../protocol/events.ts';
 import { InfraError, safeUrl } from '../infra-error.ts';
-import { brokerOptions, CliError, configOption, storeOptions, withStore } from './options.ts';
+import { brokerOptions, CliError, configOption, storeOptions, withStore, type CliIo } from './options.ts';
 import type { CommonOptions } from './config-sources.ts';
 
 type Json = { json?: boolean };
-const out = (s: string): void => void process.stdout.write(s);
 
 /** `xpush app …` and `xpush token`: work on the store directly (no running server needed). */
-export function appCommands(program: Command): void {
+export function appCommands(program: Command, io: CliIo): void {
+  const out = io.out;
   const app = program.command('app').description('manage apps (tenants)');
   const withStoreOpts = (cmd: Command): Command => storeOptions(configOption(cmd));
 
@@ -49,7 +49,7 @@ export function appCommands(program: Command): void {
       });
       if (opts.json) return out(JSON.stringify({ id, secret }) + '\n');
       out(`secret: ${secret}\n`);
-      process.stderr.write('Running servers take the new secret within 5 s (app cache); until your backend uses it, its API calls and tokens are refused.\n');
+      io.err('Running servers take the new secret within 5 s (app cache); until your backend uses it, its API calls and tokens are refused.\n');
     });
 
   brokerOptions(withStoreOpts(app.command('delete <app>').description('delete an app with all its users, channels and messages')))
@@ -62,7 +62,7 @@ export function appCommands(program: Command): void {
         return config;
       }, true);
       out(`deleted ${id}\n`);
-      await tellNodes(cfg, id);
+      await tellNodes(cfg, id, io);
     });
 
   withStoreOpts(program.command('token <app> <user>').description('mint a connection token for a user of an app'))
@@ -81,9 +81,9 @@ export function appCommands(program: Command): void {
  * Running nodes close the deleted app's connections when told on the broker's control topic (Redis).
  * With the in-process broker the CLI cannot reach the server: say what happens instead.
  */
-async function tellNodes(cfg: Config, id: string): Promise<void> {
+async function tellNodes(cfg: Config, id: string, io: CliIo): Promise<void> {
   if (cfg.broker.kind !== 'redis') {
-    process.stderr.write('No Redis broker configured: a server running on this store refuses the app\'s tokens within 5 s (app cache) but keeps its open connections until they reconnect. DELETE /v1/admin/apps/<id> on the server closes them at once.\n');
+    io.err('No Redis broker configured: a server running on this store refuses the app\'s tokens within 5 s (app cache) but keeps its open connections until they reconnect. DELETE /v1/admin/apps/<id> on the server closes them at once.\n');
     return;
   }
   const { RedisBroker } = await import('../broker/broker-redis.ts');
@@ -91,7 +91,7 @@ async function tellNodes(cfg: Config, id: string): Promise<void> {
   try {
     await broker.start({ onEvent: () => undefined });
     await broker.publish(CONTROL_TOPIC, encodeEvent('d', 0, id));
-    process.stderr.write('Running nodes were told: they close the app\'s connections now.\n');
+    io.err('Running nodes were told: they close the app\'s connections now.\n');
   } catch (err) {
     throw new InfraError('broker (redis)', 'broker.url', `app deleted from the store, but the running nodes could not be told through ${safeUrl(cfg.broker.url)}`, err);
   } finally {

@@ -1,8 +1,5 @@
-import { CommanderError } from 'commander';
-import { buildProgram } from './program.ts';
+import { runCli } from './program.ts';
 
-buildProgram().parseAsync(process.argv).catch((err: unknown) => {
-  if (err instanceof CommanderError) process.exit(err.exitCode);
-  process.stderr.write(`xpush: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+const code = await runCli(process.argv);
+// Exit at once on failure: a half-opened Redis or PostgreSQL client must not keep the process alive.
+if (code !== 0) process.exit(code);

@@ -55,3 +55,17 @@ export async function withStore<T>(opts: CommonOptions, fn: (store: Store, confi
 
 /** A user-facing failure: printed as `xpush: <message>`, exit code 1. */
 export class CliError extends Error {}
+
+/** Where commands write and how they set the exit code: the process's, or a test's in-process capture. */
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+  /** The exit code once the command is done (a command that printed its answer but must report failure). */
+  exitCode(code: number): void;
+}
+
+export const processIo: CliIo = {
+  out: (t) => void process.stdout.write(t),
+  err: (t) => void process.stderr.write(t),
+  exitCode: (c) => void (process.exitCode = c),
+};

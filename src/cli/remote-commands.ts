@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { CliError, serverUrl, serverUrlOption } from './options.ts';
+import { CliError, serverUrl, serverUrlOption, type CliIo } from './options.ts';
 
 interface Answer {
   status: number;
@@ -9,7 +9,7 @@ interface Answer {
 }
 
 /** `xpush publish` and `xpush health`: ask a running server over its HTTP API. */
-export function remoteCommands(program: Command): void {
+export function remoteCommands(program: Command, io: CliIo): void {
   serverUrlOption(program.command('publish <app> <channel> <json>').description('publish a message to a channel through a running server (subscribers get it live)'))
     .option('--event <name>', 'event name (default "message")')
     .option('--id <id>', 'message id: publishing again with the same id stores nothing new')
@@ -29,7 +29,7 @@ export function remoteCommands(program: Command): void {
       const body = { channel, data, ...(opts.event ? { event: opts.event } : {}), ...(opts.id ? { id: opts.id } : {}) };
       const r = await request(base, 'POST', `/v1/apps/${encodeURIComponent(app)}/publish`, { 'x-api-key': secret }, body);
       if (r.status !== 200) throw new CliError(`publish refused (${r.status}): ${errorOf(r)}`);
-      process.stdout.write(opts.json ? JSON.stringify(r.body) + '\n' : `published: channel ${channel}, offset ${String(r.body?.offset)}, id ${String(r.body?.id)}\n`);
+      io.out(opts.json ? JSON.stringify(r.body) + '\n' : `published: channel ${channel}, offset ${String(r.body?.offset)}, id ${String(r.body?.id)}\n`);
     });
 
   serverUrlOption(program.command('health').description('ask a running server whether it is alive and ready (exit 1 if not ready)'))
@@ -38,13 +38,13 @@ export function remoteCommands(program: Command): void {
       const base = serverUrl(opts);
       const health = await request(base, 'GET', '/health');
       const ready = await request(base, 'GET', '/ready');
-      if (opts.json) process.stdout.write(JSON.stringify({ health: health.body, ready: ready.body }) + '\n');
+      if (opts.json) io.out(JSON.stringify({ health: health.body, ready: ready.body }) + '\n');
       else {
         const h = health.body ?? {};
-        process.stdout.write(`alive: node ${String(h.node)}, version ${String(h.version)} at ${base}\n`);
-        process.stdout.write(ready.status === 200 ? 'ready: store ok, broker ok\n' : `not ready: ${errorOf(ready)}\n`);
+        io.out(`alive: node ${String(h.node)}, version ${String(h.version)} at ${base}\n`);
+        io.out(ready.status === 200 ? 'ready: store ok, broker ok\n' : `not ready: ${errorOf(ready)}\n`);
       }
-      if (ready.status !== 200) process.exitCode = 1;
+      if (ready.status !== 200) io.exitCode(1);
     });
 }
 

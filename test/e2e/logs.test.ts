@@ -87,9 +87,10 @@ test('debug logs: connect, refusal and disconnect with their codes; the first st
   const wrongPath = new RawClient(p.wsUrl.replace('/connection/websocket', '/elsewhere'));
   await assert.rejects(wrongPath.open(), /404/);
 
-  const lines = await waitFor('disconnect logged', () => {
+  // The server logs on its stdout pipe, which races the sockets the client reads: wait for both lines.
+  const lines = await waitFor('disconnect and refused upgrade logged', () => {
     const all = jsonLines(p.stdout());
-    return all.some((l) => l.msg === 'client disconnected' && l.client === client) ? all : undefined;
+    return all.some((l) => l.msg === 'client disconnected' && l.client === client) && all.some((l) => l.msg === 'websocket upgrade refused') ? all : undefined;
   });
   const connected = lines.find((l) => l.msg === 'client connected');
   assert.deepEqual({ level: connected.level, client: connected.client, app: connected.app, user: connected.user, device: connected.device, transport: connected.transport },
