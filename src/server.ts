@@ -113,21 +113,30 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
       hub.onConnectionState(lost);
     },
   };
+  /** A start that fails releases what it opened, so an embedding process is not kept alive by it. */
+  const abandon = async (err: unknown): Promise<never> => {
+    await Promise.allSettled([broker.close(), presence.close(), limiter.close(), store.close()]);
+    router.close();
+    hub.close();
+    throw err;
+  };
   try {
     await broker.start(handler);
     await broker.subscribe(CONTROL_TOPIC);
     await broker.subscribe(router.topic);
   } catch (err) {
-    await Promise.allSettled([broker.close(), presence.close(), limiter.close(), store.close()]);
-    router.close();
-    hub.close();
     const where = config.broker.kind === 'redis' ? ` at ${safeUrl(config.broker.url)}` : '';
-    throw new InfraError(`broker (${broker.kind})`, 'broker.url', `cannot reach Redis${where} at start`, err);
+    await abandon(new InfraError(`broker (${broker.kind})`, 'broker.url', `cannot reach Redis${where} at start`, err));
   }
 
+  let adminToken = config.adminToken ?? '';
+  try {
+    adminToken ||= readOrCreateAdminToken(config.dataDir, log);
+  } catch (err) {
+    await abandon(err);
+  }
   const http = await createHttp(log, config.maxFrameBytes, config.corsOrigins, config.trustProxy);
   countHttpRequests(http, metrics);
-  const adminToken = config.adminToken ?? readOrCreateAdminToken(config.dataDir, log);
   const connections = (app?: string): ConnectionView[] => hub.all()
     .filter((c) => !app || c.app === app)
     .map((c) => ({ client: c.id, user: c.user, device: c.device, node: nodeId, channels: [...c.channels()] }));
