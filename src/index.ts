@@ -6,3 +6,6 @@ export type { HookName, HookPayloadByName, HookFn, HookTable, Actor } from './ho
 export type { CommandHandler } from './channel/context.ts';
 export { RPC, isBuiltinRpc, type RpcMethod, type RpcRequest, type RpcResult } from './protocol/rpc.ts';
 export type * as Results from './protocol/results.ts';
+export { InfraError } from './infra-error.ts';
+export type { Metrics } from './metrics.ts';
+export { VERSION } from './version.ts';

@@ -47,6 +47,10 @@ import { Disconnects } from './disconnect.ts';
 import { makePrivateDir, makePrivateFile } from './private-files.ts';
 import { openBlobStore } from './files/open-blob-store.ts';
 import { fileRoutes } from './files/routes.ts';
+import { Metrics } from './metrics.ts';
+import { countHttpRequests, opsRoutes } from './ops-routes.ts';
+import { InfraError, safeUrl } from './infra-error.ts';
+import { VERSION } from './version.ts';
 
 /** A plugin bundles service features: hooks, custom commands and HTTP routes, added with `use`. */
 export interface XPushPlugin {
@@ -70,6 +74,8 @@ export interface XPushServer {
   /** ws://host:port/connection/websocket once started. */
   readonly wsUrl: string;
   readonly adminToken: string;
+  /** Prometheus series (served at /metrics); features with a queue register it here (`registerQueue`). */
+  readonly metrics: Metrics;
   /** A custom command clients call with `rpc {method: name, data}`; the handler's return is the ack. */
   command(name: string, handler: CommandHandler): this;
   hook<K extends HookName>(name: K, fn: HookFn<K>, priority?: number): this;
@@ -86,24 +92,25 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
   const config = resolveConfig(input);
   const log = createLogger(config.logLevel);
   const nodeId = config.nodeId ?? 'node-' + randomBytes(4).toString('hex');
+  const metrics = new Metrics(nodeId, VERSION);
   const store: Store = await openStore(config.store, config.dataDir);
   const blobs = await openBlobStore(config).catch(async (err: unknown) => {
     await store.close().catch(() => undefined);
     throw err;
   });
-  const { broker, presence, limiter, live } = await openBackends(config);
+  const { broker, presence, limiter, live } = await openBackends(config, metrics);
   const hooks = new Hooks(log);
   for (const [name, fn] of Object.entries(config.hooks ?? {})) hooks.add(name as HookName, fn as HookFn<HookName>);
-  const publisher = new Publisher(store, broker, log, config.maxStoreBatch);
+  const publisher = new Publisher(store, broker, log, config.maxStoreBatch, metrics);
   const livePublisher = new LivePublisher(live, broker, log);
   // TODO(issue 11 item 6): a Redis implementation for clusters; until then each node knows its own connections only.
   const userPresence: UserPresence = new MemoryUserPresence(config.presenceDelayMs);
-  const core: Core = { config, log, store, broker, presence, userPresence, hooks, apps: new AppCache(store), channels: new ChannelCache(store), publisher, livePublisher, live, limiter, nodeId, blobs };
+  const core: Core = { config, log, store, broker, presence, userPresence, hooks, apps: new AppCache(store), channels: new ChannelCache(store), publisher, livePublisher, live, limiter, metrics, nodeId, blobs };
   await userPresence.start({
     online: (app, user) => hooks.after('afterUserOnline', { app, user }),
     offline: (app, user) => hooks.after('afterUserOffline', { app, user }),
   });
-  const hub = new Hub(broker, store, log, config.maxMessagesPerFrame, config.nodeTtlMs);
+  const hub = new Hub(broker, store, log, metrics, config.maxMessagesPerFrame, config.nodeTtlMs);
   const commands = new Map<string, CommandHandler>();
   const runsChannel = config.role !== 'session';
   const channelCtx = { core, hub, commands };
@@ -140,12 +147,30 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
       hub.onConnectionState(lost);
     },
   };
-  await broker.start(handler);
-  await broker.subscribe(CONTROL_TOPIC);
-  await broker.subscribe(router.topic);
+  /** A start that fails releases what it opened, so an embedding process is not kept alive by it. */
+  const abandon = async (err: unknown): Promise<never> => {
+    await Promise.allSettled([broker.close(), presence.close(), limiter.close(), store.close()]);
+    router.close();
+    hub.close();
+    throw err;
+  };
+  try {
+    await broker.start(handler);
+    await broker.subscribe(CONTROL_TOPIC);
+    await broker.subscribe(router.topic);
+  } catch (err) {
+    const where = config.broker.kind === 'redis' ? ` at ${safeUrl(config.broker.url)}` : '';
+    await abandon(new InfraError(`broker (${broker.kind})`, 'broker.url', `cannot reach Redis${where} at start`, err));
+  }
 
+  let adminToken = config.adminToken ?? '';
+  try {
+    adminToken ||= readOrCreateAdminToken(config.dataDir, log);
+  } catch (err) {
+    await abandon(err);
+  }
   const http = await createHttp(log, config.maxFrameBytes, config.corsOrigins, config.trustProxy);
-  const adminToken = config.adminToken ?? readOrCreateAdminToken(config.dataDir);
+  countHttpRequests(http, metrics);
   const connections = (app?: string): ConnectionView[] => hub.all()
     .filter((c) => !app || c.app === app)
     .map((c) => ({ client: c.id, user: c.user, device: c.device, node: nodeId, channels: [...c.channels()] }));
@@ -168,16 +193,30 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
   // /emulation on every role (it forwards to the stream's node); the streams only on channel servers.
   await streamRoutes(http, { ctx: gateway && config.httpStreaming ? channelCtx : undefined, gateway: config.httpStreaming ? gateway : undefined, router });
   clusterRoutes(http, cluster, adminToken);
+  let closing: Promise<void> | undefined;
+  opsRoutes(http, metrics, { nodeId, version: VERSION, draining: () => closing !== undefined, store, broker, checkTimeoutMs: 2000 });
+  metrics.bind({
+    brokerUp: () => publisher.brokerUp,
+    perApp: () => {
+      const out = new Map<string, { connections: number; subscriptions: number }>();
+      for (const c of hub.clients) {
+        const s = out.get(c.app) ?? { connections: 0, subscriptions: 0 };
+        s.connections++;
+        for (const _ of c.channels()) s.subscriptions++;
+        out.set(c.app, s);
+      }
+      return out;
+    },
+  });
 
   let url = '';
   let wsUrl = '';
   let started = false;
-  let closing: Promise<void> | undefined;
   let stopKeeper = (): void => undefined;
   let stopRetention = (): void => undefined;
 
   const server: XPushServer = {
-    config, log, http, core, nodeId, adminToken,
+    config, log, http, core, nodeId, adminToken, metrics,
     get url() { return url; },
     get wsUrl() { return wsUrl; },
     command(name, fn) {
@@ -209,7 +248,12 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
       gateway?.attach(http.server);
       if (gateway) stopKeeper = startPresenceKeeper(core, hub);
       if (config.role !== 'channel') stopRetention = startRetention(core);
-      await cluster.start({ url, wsUrl, role: config.role });
+      try {
+        await cluster.start({ url, wsUrl, role: config.role });
+      } catch (err) {
+        const redis = config.broker.kind === 'redis' ? ` in Redis at ${safeUrl(config.broker.url)}` : '';
+        throw new InfraError('node registry (redis)', 'broker.url', `cannot register this node${redis}`, err);
+      }
       log.info({ url, wsUrl, role: config.role, nodeId, store: store.kind, broker: broker.kind }, 'xpush started');
     },
     close() {
@@ -252,32 +296,41 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
   return server;
 }
 
-async function openBackends(config: Config): Promise<{ broker: Broker; presence: PresenceManager; limiter: RateLimiter; live: LiveStreams }> {
+async function openBackends(config: Config, metrics: Metrics): Promise<{ broker: Broker; presence: PresenceManager; limiter: RateLimiter; live: LiveStreams }> {
   if (config.broker.kind === 'memory') return { broker: new MemoryBroker(), presence: new MemoryPresence(), limiter: new MemoryRateLimiter(), live: new MemoryLiveStreams() };
   const { RedisBroker } = await import('./broker/broker-redis.ts');
   const { RedisPresence } = await import('./presence/presence-redis.ts');
   const { RedisRateLimiter } = await import('./limits/limiter-redis.ts');
   const { RedisLiveStreams } = await import('./streams/live-streams-redis.ts');
   const { url, prefix = 'xpush:' } = config.broker;
+  const broker = new RedisBroker(url, prefix, { onReceiveLag: (s, self) => metrics.brokerReceived(s, self) });
   return {
-    broker: new RedisBroker(url, prefix), presence: new RedisPresence(url, prefix, config.presenceTtlMs),
+    broker, presence: new RedisPresence(url, prefix, config.presenceTtlMs),
     limiter: new RedisRateLimiter(url, prefix), live: new RedisLiveStreams(url, prefix),
   };
 }
 
-/** The admin credential survives restarts: generated once into the data dir, owner-only (0600). */
-function readOrCreateAdminToken(dataDir: string): string {
-  const file = path.join(dataDir, 'admin-token');
-  makePrivateDir(dataDir);
-  const token = 'adm_' + randomBytes(24).toString('base64url');
+/**
+ * The admin credential survives restarts: generated once into the data dir, owner-only (0600). The
+ * first start logs where it was written (never the token itself).
+ */
+function readOrCreateAdminToken(dataDir: string, log: Logger): string {
+  const file = path.resolve(dataDir, 'admin-token');
   try {
-    // 'wx': of two processes starting on one data dir, one writes and the other reads its token.
-    fs.writeFileSync(file, token + '\n', { flag: 'wx', mode: 0o600 });
+    makePrivateDir(dataDir);
+    const token = 'adm_' + randomBytes(24).toString('base64url');
+    try {
+      // 'wx': of two processes starting on one data dir, one writes and the other reads its token.
+      fs.writeFileSync(file, token + '\n', { flag: 'wx', mode: 0o600 });
+      log.info({ adminTokenFile: file }, `admin token generated: ${file} (owner-only; send it as "Authorization: Bearer <token>" to /v1/admin)`);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    makePrivateFile(file); // exact 0600 whatever the umask; tightens a file an older version wrote
+    return fs.readFileSync(file, 'utf8').trim();
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    throw new InfraError('admin token', 'dataDir', `cannot create or read ${file}`, err);
   }
-  makePrivateFile(file); // exact 0600 whatever the umask; tightens a file an older version wrote
-  return fs.readFileSync(file, 'utf8').trim();
 }
 
 function withTimeout(p: Promise<void>, ms: number): Promise<void> {

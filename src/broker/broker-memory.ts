@@ -18,6 +18,9 @@ export class MemoryBroker implements Broker {
   async publish(topic: string, payload: string): Promise<void> {
     if (this.handler && this.topics.has(topic)) this.handler.onEvent(topic, payload);
   }
+  async ping(): Promise<void> {
+    // In process: always reachable.
+  }
   async close(): Promise<void> {
     this.handler = undefined;
     this.topics.clear();

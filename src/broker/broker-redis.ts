@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Broker, BrokerHandler } from './broker.ts';
 import { Errors } from '../errors.ts';
@@ -16,7 +17,25 @@ import { closeRedis, redisConnection, REDIS_CONNECT_TIMEOUT_MS as CONNECT_TIMEOU
  *
  * `start` resolves once connected, or — if Redis cannot be reached at boot — reports
  * `onConnectionState(true)` and resolves anyway: a node may start before its Redis.
+ *
+ * Every event goes out stamped `@<µs since epoch, base 36>.<sender tag>|<payload>` with the
+ * publishing process's clock, so receivers can report the broker lag (`onReceiveLag`). The stamp is
+ * this class's own framing: the payload handed to `onEvent` is exactly what was published.
  */
+export interface RedisBrokerOptions {
+  /**
+   * Called for every event received with the publisher's clock at publish minus this process's clock at
+   * receipt, in seconds; `self` when this broker published it (same clock: no skew). From another host
+   * the figure includes the offset between the two clocks.
+   */
+  onReceiveLag?: (seconds: number, self: boolean) => void;
+}
+
+/** Wall-clock time in microseconds, finer than Date.now() (sub-millisecond lags on one host are the norm). */
+function nowMicros(): number {
+  return Math.round((performance.timeOrigin + performance.now()) * 1000);
+}
+
 export class RedisBroker implements Broker {
   readonly kind = 'redis' as const;
   private readonly pub: Redis;
@@ -31,8 +50,12 @@ export class RedisBroker implements Broker {
   /** start() has settled; before that it decides itself what to report. */
   private started = false;
   private lastError: Error | undefined;
+  /** Tells this broker's own events from other nodes' when measuring lag. */
+  private readonly tag = randomBytes(4).toString('hex');
+  private readonly onLag: ((seconds: number, self: boolean) => void) | undefined;
 
-  constructor(url: string, private readonly prefix = 'xpush:') {
+  constructor(url: string, private readonly prefix = 'xpush:', opts: RedisBrokerOptions = {}) {
+    this.onLag = opts.onReceiveLag;
     this.pub = redisConnection(url, { lazy: true });
     // We re-subscribe ourselves (on 'ready') so recovery is reported only once it is complete.
     this.sub = redisConnection(url, { lazy: true, autoResubscribe: false });
@@ -93,7 +116,19 @@ export class RedisBroker implements Broker {
     this.assertOpen();
     if (this.pub.status !== 'ready') throw this.unavailable();
     try {
-      await this.pub.publish(this.prefix + topic, payload);
+      await this.pub.publish(this.prefix + topic, `@${nowMicros().toString(36)}.${this.tag}|${payload}`);
+    } catch (err) {
+      this.lastError = err as Error;
+      throw this.unavailable();
+    }
+  }
+
+  /** See Broker.ping: both connections ready and Redis answering PING. */
+  async ping(): Promise<void> {
+    this.assertOpen();
+    if (this.pub.status !== 'ready' || this.sub.status !== 'ready') throw this.unavailable();
+    try {
+      await this.pub.ping();
     } catch (err) {
       this.lastError = err as Error;
       throw this.unavailable();
@@ -111,7 +146,17 @@ export class RedisBroker implements Broker {
   private deliver(channel: string, message: string): void {
     if (!channel.startsWith(this.prefix)) return;
     const topic = channel.slice(this.prefix.length);
-    if (this.topics.has(topic)) this.handler?.onEvent(topic, message);
+    if (!this.topics.has(topic)) return;
+    if (message.charCodeAt(0) === 64 /* @ */) {
+      const bar = message.indexOf('|');
+      const dot = message.indexOf('.');
+      if (this.onLag && dot > 0 && dot < bar) {
+        const sent = parseInt(message.slice(1, dot), 36);
+        this.onLag((nowMicros() - sent) / 1e6, bar - dot - 1 === this.tag.length && message.startsWith(this.tag, dot + 1));
+      }
+      message = message.slice(bar + 1);
+    }
+    this.handler?.onEvent(topic, message);
   }
 
   private linkDown(): void {

@@ -26,5 +26,7 @@ export interface Broker {
   subscribe(topic: string): Promise<void>;
   unsubscribe(topic: string): Promise<void>;
   publish(topic: string, payload: string): Promise<void>;
+  /** Resolves when the transport is connected and answers (readiness checks); rejects with `Errors.unavailable` when not. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -58,7 +58,10 @@ export class Client implements Conn, HubClient {
   ) {
     const cfg = ctx.core.config;
     this.tokens = cfg.maxCommandsPerSecond * 2;
-    this.writer = new Writer(transport, cfg.maxWriteBufferBytes, () => this.close(Disconnects.slow));
+    this.writer = new Writer(transport, cfg.maxWriteBufferBytes, () => {
+      ctx.core.metrics.slowConsumer();
+      this.close(Disconnects.slow);
+    });
   }
 
   get actor(): Actor {
@@ -146,14 +149,29 @@ export class Client implements Conn, HubClient {
   }
 
   private dispatch(cmd: Command): void {
-    if (this.draining) return this.fail(cmd.id, Errors.unavailable.with('server is shutting down; reconnect and retry'));
-    if (!this.takeToken()) return this.fail(cmd.id, Errors.tooManyRequests);
+    const metrics = this.ctx.core.metrics;
+    if (this.draining) {
+      metrics.commandRefused(cmd.name, Errors.unavailable.code);
+      return this.fail(cmd.id, Errors.unavailable.with('server is shutting down; reconnect and retry'));
+    }
+    if (!this.takeToken()) {
+      metrics.commandRefused(cmd.name, Errors.tooManyRequests.code);
+      return this.fail(cmd.id, Errors.tooManyRequests);
+    }
     this.inflight++;
+    const t0 = performance.now();
     const done = COMMANDS[cmd.name](this, cmd.body, cmd.id).then(
       (result) => {
+        metrics.command(cmd.name, 0, (performance.now() - t0) / 1000);
+        if (cmd.name === 'connect' && !this.closed) this.ctx.core.log.debug({ client: this.id, app: this.app, user: this.user, device: this.device, transport: this.transport.name }, 'client connected');
         if (cmd.id && !this.closed && result !== REPLIED) this.writer.push(OutFrame.reply({ id: cmd.id, [cmd.name]: result ?? {} }));
       },
-      (err) => this.onCommandError(cmd.id, err),
+      (err) => {
+        const code = err instanceof XPushError || err instanceof Disconnect ? err.code : Errors.internal.code;
+        metrics.command(cmd.name, code, (performance.now() - t0) / 1000);
+        if (cmd.name === 'connect') this.ctx.core.log.debug({ client: this.id, code, reason: (err as Error).message, transport: this.transport.name }, 'connect refused');
+        this.onCommandError(cmd.id, err);
+      },
     ).finally(() => {
       if (--this.inflight === 0 && this.idle) this.idle();
     });
@@ -231,6 +249,9 @@ export class Client implements Conn, HubClient {
 
   private cleanup(d: Disconnect): void {
     if (this.idle) this.idle();
+    const { metrics, log } = this.ctx.core;
+    metrics.disconnected(d.code);
+    log.debug({ client: this.id, app: this.app || undefined, user: this.user || undefined, code: d.code, reason: d.reason, connected: this.connected }, 'client disconnected');
     if (!this.connected) return;
     leaveAll(this);
     this.ctx.hub.removeClient(this);

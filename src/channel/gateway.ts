@@ -42,10 +42,12 @@ export class Gateway {
       if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') return serveIgnoringUpgrade(server, req, socket as Socket, head);
       const path = (req.url ?? '').split('?')[0];
       if (path !== WS_PATH || !this.accepting) {
+        this.ctx.core.log.debug({ path, status: this.accepting ? 404 : 503 }, 'websocket upgrade refused');
         socket.end(`HTTP/1.1 ${this.accepting ? '404 Not Found' : '503 Service Unavailable'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
         return;
       }
       if (!originAllowed(req.headers.origin, this.ctx.core.config.allowedOrigins)) {
+        this.ctx.core.log.debug({ origin: req.headers.origin, status: 403 }, 'websocket upgrade refused: origin not allowed');
         socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
         return;
       }

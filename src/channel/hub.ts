@@ -8,6 +8,8 @@ import { pubPushJson } from '../domain/publication.ts';
 import { deliver } from './fanout.ts';
 import { Disconnects, type Disconnect } from '../disconnect.ts';
 import { matchesFilter, type ConnectionFilter } from '../domain/kick.ts';
+import type { Metrics } from '../metrics.ts';
+import { BROKER_LOG, STORE_LOG } from '../infra-error.ts';
 
 /** What the hub needs of a connection (implemented by channel/client.ts). */
 export interface HubClient {
@@ -81,6 +83,7 @@ export class Hub implements BrokerHandler {
     private readonly broker: Broker,
     private readonly store: Store,
     private readonly log: Logger,
+    private readonly metrics: Metrics,
     private readonly maxPerFrame = 256,
     private readonly reconnectSpreadMs = 0,
   ) {
@@ -113,7 +116,7 @@ export class Hub implements BrokerHandler {
     set.delete(c);
     if (set.size === 0) {
       this.users.delete(topic);
-      this.broker.unsubscribe(topic).catch((err) => this.log.warn({ err }, 'broker unsubscribe failed'));
+      this.broker.unsubscribe(topic).catch((err) => this.log.warn({ err, ...BROKER_LOG(this.broker.kind) }, 'broker unsubscribe failed'));
     }
   }
 
@@ -160,11 +163,14 @@ export class Hub implements BrokerHandler {
       // first subscriber's position gets them from here, not from `ahead` (released to subscribers only).
       held.sort((a, b) => a.offset - b.offset);
       let sent = offset;
+      let n = 0;
       for (const h of held) {
         if (h.offset <= sent || h.offset > st.last) continue;
         c.push(OutFrame.json(h.frame));
         sent = h.offset;
+        n++;
       }
+      if (n) this.metrics.delivered(n, n);
       if (offset > st.last) st.floors.set(c, offset);
     }
     st.subs.add(c);
@@ -195,7 +201,7 @@ export class Hub implements BrokerHandler {
     if (st.subs.size || st.joining.size) return;
     if (st.gapTimer) clearTimeout(st.gapTimer);
     this.channels.delete(topic);
-    this.broker.unsubscribe(topic).catch((err) => this.log.warn({ err }, 'broker unsubscribe failed'));
+    this.broker.unsubscribe(topic).catch((err) => this.log.warn({ err, ...BROKER_LOG(this.broker.kind) }, 'broker unsubscribe failed'));
   }
 
   // ---- broker events ----
@@ -291,17 +297,25 @@ export class Hub implements BrokerHandler {
     st.tick = [];
     if (st.subs.size === 0) return;
     if (st.floors.size === 0) {
-      for (let i = 0; i < items.length; i += this.maxPerFrame) deliver(st.subs, OutFrame.json(joinJson(items, i, Math.min(items.length, i + this.maxPerFrame))));
+      let frames = 0;
+      for (let i = 0; i < items.length; i += this.maxPerFrame, frames++) deliver(st.subs, OutFrame.json(joinJson(items, i, Math.min(items.length, i + this.maxPerFrame))));
+      // Counted once per channel and turn, not per connection.
+      this.metrics.delivered(items.length * st.subs.size, frames * st.subs.size);
       return;
     }
     // Slow path: some subscribers are positioned ahead of what is delivered here (cross-node race).
+    let pushed = 0;
     for (const it of items) {
       const f = OutFrame.json(it.payload);
       for (const c of st.subs) {
         const floor = st.floors.get(c);
-        if (floor === undefined || it.offset > floor) c.push(f);
+        if (floor === undefined || it.offset > floor) {
+          c.push(f);
+          pushed++;
+        }
       }
     }
+    this.metrics.delivered(pushed, pushed);
     for (const [c, floor] of st.floors) if (st.last >= floor) st.floors.delete(c);
   }
 
@@ -318,7 +332,7 @@ export class Hub implements BrokerHandler {
       for (const m of missing) if (m.offset === st.last + 1) this.onPublication(topic, st, m.offset, Buffer.from(pubPushJson(m)));
     } catch (err) {
       // The store did not answer: nothing is known about the hole, so keep waiting and ask again.
-      this.log.error({ err, topic }, 'gap fill failed; retrying');
+      this.log.error({ err, topic, ...STORE_LOG(this.store.kind) }, 'gap fill failed: cannot read the store; retrying');
       if (this.channels.get(topic) === st && st.ahead.size && !st.gapTimer) st.gapTimer = setTimeout(() => void this.fillGap(topic), GAP_WAIT_MS);
       return;
     }

@@ -26,7 +26,7 @@ export function startPresenceKeeper(core: Core, hub: Hub): () => void {
         await core.broker.publish(channelTopic(e.appId, e.channel), encodeEvent('l', 0, JSON.stringify(Push.leave(e.channel, info))));
       }
     } catch (err) {
-      core.log.warn({ err }, 'presence upkeep failed; retrying next tick');
+      core.log.warn({ err, component: `presence (${core.broker.kind})`, setting: 'broker.url' }, 'presence upkeep failed; retrying next tick');
     } finally {
       busy = false;
     }

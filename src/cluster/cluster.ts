@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { Logger } from 'pino';
-import client from 'prom-client';
 import type { Config, Role } from '../config.ts';
 import { HashRing } from './ring.ts';
 import type { NodeInfo, NodeRegistry } from './registry.ts';
@@ -33,7 +32,7 @@ export class Cluster {
     this.registry = new NodeRegistry(this.config.broker.url, this.config.broker.prefix ?? 'xpush:', {
       ttlMs: this.config.nodeTtlMs,
       heartbeatMs: Math.max(100, Math.floor(this.config.nodeTtlMs / 5)),
-      onError: (err) => this.log.warn({ err }, 'node registry'),
+      onError: (err) => this.log.warn({ err, component: 'node registry', setting: 'broker.url' }, 'node registry: Redis command failed (will retry)'),
     });
     if (isChannel) await this.registry.start({ id: this.nodeId, url: addr.wsUrl, role: addr.role }, () => ({ connections: this.load() }));
     if (addr.role !== 'channel') {
@@ -91,13 +90,9 @@ export class Cluster {
   }
 }
 
-const metricsRegistry = new client.Registry();
-client.collectDefaultMetrics({ register: metricsRegistry });
-let connectionsGauge: client.Gauge | undefined;
-
 /**
- * Node assignment (`/node/...`, public: the SDK asks it before connecting), the node list (admin
- * token: it shows every node's URL and load), and Prometheus metrics.
+ * Node assignment (`/node/...`, public: the SDK asks it before connecting) and the node list (admin
+ * token: it shows every node's URL and load). Metrics are in ops-routes.ts.
  */
 export function clusterRoutes(http: FastifyInstance, cluster: Cluster, adminToken: string): void {
   const params = Type.Object({ app: AppId, channel: Type.String({ minLength: 1, maxLength: 255 }) });
@@ -114,11 +109,5 @@ export function clusterRoutes(http: FastifyInstance, cluster: Cluster, adminToke
   http.get('/v1/nodes', { schema: { tags: ['cluster'], security: [{ admin: [] }] } }, async (req) => {
     requireAdmin(req, adminToken);
     return { nodes: await cluster.list() };
-  });
-  connectionsGauge ??= new client.Gauge({ name: 'xpush_connections', help: 'Open client connections on this node', registers: [metricsRegistry] });
-  const gauge = connectionsGauge;
-  http.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
-    gauge.set(cluster.connections);
-    return reply.type(metricsRegistry.contentType).send(await metricsRegistry.metrics());
   });
 }

@@ -12,6 +12,7 @@ import type { LiveStreams } from '../streams/live-streams.ts';
 import type { ChannelCache } from './channel-cache.ts';
 import type { RateLimiter } from '../limits/limiter.ts';
 import type { BlobStore } from '../files/blob-store.ts';
+import type { Metrics } from '../metrics.ts';
 
 /**
  * What every XPUSH operation needs, shared by the session server (HTTP) and the channel server
@@ -35,6 +36,8 @@ export interface Core {
   live: LiveStreams;
   /** Rate limits (login throttling; per-app budgets): cluster-wide with the redis broker. */
   limiter: RateLimiter;
+  /** Prometheus series of this server (metrics.ts). */
+  metrics: Metrics;
   nodeId: string;
   /** Bytes of files uploaded into channels (src/files/). */
   blobs: BlobStore;

@@ -4,6 +4,8 @@ import type { MessageRecord, NewMessage, Store } from '../store/store.ts';
 import { channelTopic, encodeEvent } from '../protocol/events.ts';
 import { pubPushJson } from './publication.ts';
 import { Errors, XPushError } from '../errors.ts';
+import type { Metrics } from '../metrics.ts';
+import { BROKER_LOG, STORE_LOG } from '../infra-error.ts';
 
 interface Pending {
   msg: NewMessage;
@@ -26,7 +28,13 @@ export class Publisher {
   /** False while the broker link is down: publishes are refused up front (503) and store nothing. */
   brokerUp = true;
 
-  constructor(private readonly store: Store, private readonly broker: Broker, private readonly log: Logger, private readonly maxBatch: number) {}
+  constructor(
+    private readonly store: Store,
+    private readonly broker: Broker,
+    private readonly log: Logger,
+    private readonly maxBatch: number,
+    private readonly metrics: Metrics,
+  ) {}
 
   publish(msg: NewMessage): Promise<MessageRecord> {
     if (this.closed) return Promise.reject(Errors.unavailable.with('server is shutting down'));
@@ -58,6 +66,7 @@ export class Publisher {
 
   private async commit(batch: Pending[]): Promise<void> {
     let records: MessageRecord[];
+    const t0 = performance.now();
     try {
       records = await this.store.messages.append(batch.map((p) => p.msg));
     } catch (err) {
@@ -66,20 +75,28 @@ export class Publisher {
         for (const p of batch) await this.commit([p]);
         return;
       }
-      if (!(err instanceof XPushError)) this.log.error({ err }, 'store append failed');
+      if (!(err instanceof XPushError)) {
+        this.log.error({ err, ...STORE_LOG(this.store.kind) }, 'store append failed');
+        this.metrics.storeFailed();
+      }
       for (const p of batch) p.reject(err instanceof XPushError ? err : Errors.internal);
       return;
     }
     // Stored: now deliver, in offset order, and acknowledge.
+    const t1 = performance.now();
+    this.metrics.storeCommitted((t1 - t0) / 1000, batch.length);
     const sends = records.map((r) => this.broker.publish(channelTopic(r.appId, r.channel), encodeEvent('p', r.offset, pubPushJson(r))));
     const results = await Promise.allSettled(sends);
+    let published = 0;
+    for (const r of results) if (r.status === 'fulfilled') published++;
+    this.metrics.brokerPublished((performance.now() - t1) / 1000, published);
     for (let i = 0; i < batch.length; i++) {
       const res = results[i]!;
       if (res.status === 'fulfilled') batch[i]!.resolve(records[i]!);
       else {
         // Stored but not broadcast: subscribers still get it through gap repair / recovery; the sender
         // is told so it can retry with the same id (idempotent, no duplicate).
-        this.log.warn({ err: res.reason }, 'broker publish failed after store');
+        this.log.warn({ err: res.reason, ...BROKER_LOG(this.broker.kind) }, 'broker publish failed after store');
         batch[i]!.reject(Errors.unavailable.with('message stored but broadcast failed; retry with the same id'));
       }
     }

@@ -57,6 +57,5 @@ export async function createHttp(log: Logger, maxBodyBytes: number, corsOrigins:
     },
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   return app;
 }

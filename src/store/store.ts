@@ -140,6 +140,8 @@ export interface AppStore {
   list(): Promise<AppRecord[]>;
   /** Replaces the app's settings. */
   updateSettings(appId: string, settings: AppSettings): Promise<boolean>;
+  /** Replaces the app's secret (rotation); false if the app does not exist. */
+  updateSecret(appId: string, secret: string): Promise<boolean>;
   /** Deletes the app and everything it owns. */
   delete(appId: string): Promise<boolean>;
 }
@@ -305,6 +307,8 @@ export interface Store {
   readonly groups: GroupStore;
   /** Descriptions of files in channels; deleted with their channel or app (channels.delete, apps.delete). */
   readonly files: FileStore;
+  /** Resolves when the store answers a trivial query (readiness checks); rejects when it cannot. */
+  ping(): Promise<void>;
   /** Applies pending versioned migrations (idempotent; runs on start). */
   migrate(): Promise<void>;
   /** Flushes and closes; later calls reject. */

@@ -74,6 +74,16 @@ export function brokerContract(name: string, make: (ns: string) => Broker, opts:
       ]);
     });
 
+    it('payloads that look like framing arrive intact; ping resolves while connected', async (t) => {
+      const { b, rec } = await open(t, fresh());
+      await b.ping();
+      await b.subscribe('chat');
+      const odd = ['@1.x|y', '@', '|.|', 'p|3|{"a":"@b.c|d"}'];
+      for (const p of odd) await b.publish('chat', p);
+      await rec.waitFor(odd.length);
+      assert.deepEqual(rec.events.map((e) => e.payload), odd);
+    });
+
     it('delivers only subscribed topics, and nothing after unsubscribe', async (t) => {
       const { b, rec } = await open(t, fresh());
       await b.publish('a', 'before-subscribe');

@@ -67,6 +67,20 @@ function apps(open: Open): void {
       assert.deepEqual((await s.apps.list()).find((a) => a.id === 'a1')?.settings, withDefaults({ userListing: true }));
     });
 
+    test('updateSecret replaces that app\'s secret only; false for an unknown app', async (t) => {
+      const s = await fresh(t, open);
+      const before = await s.apps.get('a2');
+      assert.equal(await s.apps.updateSecret('a1', 'new-secret'), true);
+      assert.equal((await s.apps.get('a1'))?.secret, 'new-secret');
+      assert.deepEqual(await s.apps.get('a2'), before);
+      assert.equal(await s.apps.updateSecret('nope', 'x'), false);
+    });
+
+    test('ping resolves on an open store', async (t) => {
+      const s = await fresh(t, open);
+      await s.ping();
+    });
+
     test('duplicate id or key rejects with conflict and changes nothing', async (t) => {
       const s = await fresh(t, open);
       await rejectsCode(s.apps.create(app('a1', { name: 'other', key: 'fresh-key' })), 409);

@@ -97,5 +97,5 @@ test('framework errors come back as {error: {code, message}} with a sensible sta
     assertXPushError(what, r.status, r.body, status, code);
   }
   // The server is still fine.
-  assert.deepEqual((await ts.http('GET', '/health')).body, { status: 'ok' });
+  assert.equal((await ts.http('GET', '/health')).body.status, 'ok');
 });

@@ -2,17 +2,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from '../helpers/server.ts';
 import { api, rawClient } from '../helpers/clients.ts';
+import { VERSION } from '../../src/version.ts';
 
 test('operations endpoints: health, metrics, OpenAPI, nodes and node assignment in single-process mode', async (t) => {
   const ts = await startServer(t, { nodeId: 'solo' });
   const app = await ts.createApp();
-  assert.deepEqual((await ts.http('GET', '/health')).body, { status: 'ok' });
+  assert.deepEqual((await ts.http('GET', '/health')).body, { status: 'ok', node: 'solo', version: VERSION });
 
   const token = (await api(ts, app, 'POST', '/tokens', { user: 'alice' })).body.token;
   const c = await rawClient(t, ts.wsUrl);
   assert.ok((await c.call('connect', { token })).connect);
   const metrics = (await ts.http('GET', '/metrics')).body as string;
-  assert.match(metrics, /^xpush_connections 1$/m);
+  assert.match(metrics, new RegExp(`^xpush_connections\\{app="${app.id}",node="solo"\\} 1$`, 'm'));
 
   const openapi = (await ts.http('GET', '/openapi.json')).body;
   assert.equal(openapi.openapi.startsWith('3'), true);

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -11,6 +11,18 @@ export interface ServerProcess {
   exited: Promise<number | null>;
   /** Everything the process wrote to stderr so far. */
   stderr(): string;
+  /** Everything the process wrote to stdout so far (JSON log lines when it is not a terminal). */
+  stdout(): string;
+}
+
+/** `xpush <args>` run to completion: its exit code and output. */
+export function runXpush(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 30_000): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), ...args], { cwd: ROOT, env: { ...process.env, ...env }, timeout: timeoutMs }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
 }
 
 /**
@@ -23,7 +35,9 @@ export async function spawnXpush(args: string[], env: NodeJS.ProcessEnv = {}): P
   });
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
   let err = '';
+  let out = '';
   proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   const started = await new Promise<{ url: string; wsUrl: string }>((resolve, reject) => {
     let buf = '';
     proc.stdout!.on('data', (d: Buffer) => {
@@ -41,5 +55,5 @@ export async function spawnXpush(args: string[], env: NodeJS.ProcessEnv = {}): P
     });
     void exited.then((code) => reject(new Error(`xpush exited (${code}) before starting: ${err.slice(-2000)}`)));
   });
-  return { proc, ...started, exited, stderr: () => err };
+  return { proc, ...started, exited, stderr: () => err, stdout: () => out };
 }

@@ -9,8 +9,9 @@ import { Errors, XPushError } from '../../errors.ts';
 import { Disconnects } from '../../disconnect.ts';
 import { prepareSubscribe, type Prepared } from './subscribe.ts';
 import { REPLIED } from './replied.ts';
+import { VERSION } from '../../version.ts';
 
-export const SERVER_VERSION = '0.1.0';
+export const SERVER_VERSION = VERSION;
 
 /**
  * A connection token, checked: signature and expiry (error 109 when only expired, so the SDK fetches

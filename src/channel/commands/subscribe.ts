@@ -64,6 +64,7 @@ async function subscribeReserved(c: Conn, reservation: Sub, req: SubscribeReques
           durable.recovered = true;
         }
       }
+      core.metrics.recovery(durable.recovered);
     }
     return ready(c, reservation, durable, top);
   } catch (err) {

@@ -36,6 +36,11 @@ export class PostgresAppStore implements AppStore {
     return res.rowCount === 1;
   }
 
+  async updateSecret(appId: string, secret: string): Promise<boolean> {
+    const res = await this.pool.query('UPDATE apps SET secret = $2 WHERE id = $1', [appId, secret]);
+    return res.rowCount === 1;
+  }
+
   async delete(appId: string): Promise<boolean> {
     return tx(this.pool, async (c) => {
       for (const table of OWNED) await c.query(`DELETE FROM ${table} WHERE app_id = $1`, [appId]);

@@ -64,6 +64,10 @@ export class PostgresStore implements Store {
     this.files = new PostgresFileStore(this.pool);
   }
 
+  async ping(): Promise<void> {
+    await this.pool.query('SELECT 1');
+  }
+
   async migrate(): Promise<void> {
     await migrate(this.pool, this.schema);
   }

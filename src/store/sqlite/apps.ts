@@ -38,6 +38,10 @@ export class SqliteAppStore implements AppStore {
     return this.q.get('UPDATE apps SET settings = ? WHERE id = ?').run(JSON.stringify(settings), appId).changes > 0;
   }
 
+  async updateSecret(appId: string, secret: string): Promise<boolean> {
+    return this.q.get('UPDATE apps SET secret = ? WHERE id = ?').run(secret, appId).changes > 0;
+  }
+
   /** One transaction over every table that holds app rows (there are no FK cascades). */
   async delete(appId: string): Promise<boolean> {
     return this.q.db.transaction(() => {

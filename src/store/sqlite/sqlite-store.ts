@@ -78,6 +78,10 @@ export class SqliteStore implements Store {
     this.files = new SqliteFileStore(q);
   }
 
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
   async migrate(): Promise<void> {
     migrate(this.db);
   }

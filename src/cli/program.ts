@@ -1,0 +1,86 @@
+import { Command, CommanderError } from 'commander';
+import { createServer } from '../server.ts';
+import { configFrom, type StartOptions } from './config-sources.ts';
+import { brokerOptions, configOption, offlineConfig, processIo, storeOptions, type CliIo } from './options.ts';
+import { appCommands } from './app-commands.ts';
+import { remoteCommands } from './remote-commands.ts';
+import { InfraError, safeUrl } from '../infra-error.ts';
+import { VERSION } from '../version.ts';
+import type { CommonOptions } from './config-sources.ts';
+
+/**
+ * The whole command tree, writing through `io`. Commander never exits the process itself (exitOverride):
+ * runCli decides, so tests can run commands in-process.
+ */
+export function buildProgram(io: CliIo = processIo): Command {
+  const program = new Command('xpush').description('XPUSH real-time push and messaging platform').version(VERSION)
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err });
+
+  brokerOptions(storeOptions(configOption(program.command('start').description('run the server'))))
+    .option('--role <role>', 'all | session | channel (env XPUSH_ROLE)')
+    .option('--host <host>', 'interface to listen on (env XPUSH_HOST)')
+    .option('-p, --port <port>', 'port (env XPUSH_PORT)')
+    .option('--public-url <url>', 'WebSocket URL clients use for this node (env XPUSH_PUBLIC_URL)')
+    .option('--node-id <id>', 'stable node id (env XPUSH_NODE_ID)')
+    .option('--admin-token <token>', 'admin credential (env XPUSH_ADMIN_TOKEN)')
+    .option('--log-level <level>', 'pino level: fatal, error, warn, info, debug, trace (env XPUSH_LOG_LEVEL)')
+    .action(async (opts: StartOptions) => {
+      const server = await createServer(configFrom(opts));
+      await server.start();
+      const stop = (signal: string) => {
+        server.log.info({ signal }, 'shutting down');
+        server.close().then(() => process.exit(0), (err: unknown) => {
+          server.log.error({ err }, 'shutdown failed');
+          process.exit(1);
+        });
+      };
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', () => stop('SIGINT'));
+    });
+
+  appCommands(program, io);
+  remoteCommands(program, io);
+
+  brokerOptions(configOption(program.command('nodes').description('list live channel servers (cluster registry in Redis)'))).action(async (opts: CommonOptions) => {
+    const cfg = offlineConfig(opts, true);
+    if (cfg.broker.kind !== 'redis') {
+      io.out('single-process mode (memory broker): no node registry; use --redis-url to read a cluster\n');
+      return;
+    }
+    const { url, prefix = 'xpush:' } = cfg.broker;
+    const { NodeRegistry } = await import('../cluster/registry.ts');
+    const reg = new NodeRegistry(url, prefix);
+    try {
+      const nodes = await reg.list().catch((err: unknown) => {
+        throw new InfraError('node registry (redis)', 'broker.url', `cannot read the node list at ${safeUrl(url)}`, err);
+      });
+      for (const n of nodes) io.out(`${n.id}\t${n.role}\t${n.url}\tconnections=${n.connections}\n`);
+      if (!nodes.length) io.out('no live nodes\n');
+    } finally {
+      await reg.stop();
+    }
+  });
+
+  program.command('version').description('print the version').action(() => {
+    io.out(`xpush ${VERSION} (node ${process.version})\n`);
+  });
+  return program;
+}
+
+/**
+ * Runs one command line; resolves with the exit code (0 also for `start`, whose server keeps running).
+ * Failures print `xpush: <message>` on stderr and give 1.
+ */
+export async function runCli(argv: string[], io: CliIo = processIo): Promise<number> {
+  let code = 0;
+  const capture: CliIo = { ...io, exitCode: (c) => { code = c; io.exitCode(c); } };
+  try {
+    await buildProgram(capture).parseAsync(argv);
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    io.err(`xpush: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}
