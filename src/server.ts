@@ -102,7 +102,7 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
   const hooks = new Hooks(log);
   for (const [name, fn] of Object.entries(config.hooks ?? {})) hooks.add(name as HookName, fn as HookFn<HookName>);
   const publisher = new Publisher(store, broker, log, config.maxStoreBatch, metrics);
-  const livePublisher = new LivePublisher(live, broker, log);
+  const livePublisher = new LivePublisher(live, broker, log, metrics);
   // TODO(issue 11 item 6): a Redis implementation for clusters; until then each node knows its own connections only.
   const userPresence: UserPresence = new MemoryUserPresence(config.presenceDelayMs);
   const core: Core = { config, log, store, broker, presence, userPresence, hooks, apps: new AppCache(store), channels: new ChannelCache(store), publisher, livePublisher, live, limiter, metrics, nodeId, blobs };

@@ -5,6 +5,7 @@ import type { MessageRecord, NewMessage } from '../store/store.ts';
 import { channelTopic, encodeEvent } from '../protocol/events.ts';
 import { publicationOf, pubPushJson } from './publication.ts';
 import { Errors, XPushError } from '../errors.ts';
+import type { Metrics } from '../metrics.ts';
 
 interface Pending {
   msg: NewMessage;
@@ -30,7 +31,7 @@ export class LivePublisher {
   /** False while the broker link is down: publishes are refused up front (503). */
   brokerUp = true;
 
-  constructor(private readonly streams: LiveStreams, private readonly broker: Broker, private readonly log: Logger) {}
+  constructor(private readonly streams: LiveStreams, private readonly broker: Broker, private readonly log: Logger, private readonly metrics: Metrics) {}
 
   publish(msg: NewMessage, cacheSize: number): Promise<{ record: MessageRecord; epoch: string }> {
     if (this.closed) return Promise.reject(Errors.unavailable.with('server is shutting down'));
@@ -73,7 +74,9 @@ export class LivePublisher {
       if (cacheSize > 0) {
         await this.streams.keep(appId, channel, records.map((r) => ({ offset: r.offset, publication: JSON.stringify(publicationOf(r)) })), cacheSize);
       }
+      const t0 = performance.now();
       const sent = await Promise.allSettled(records.map((r) => this.broker.publish(channelTopic(appId, channel), encodeEvent('p', r.offset, pubPushJson(r)))));
+      this.metrics.brokerPublished((performance.now() - t0) / 1000, sent.filter((x) => x.status === 'fulfilled').length);
       for (let i = 0; i < group.length; i++) {
         if (sent[i]!.status === 'fulfilled') group[i]!.resolve({ record: records[i]!, epoch });
         else group[i]!.reject(Errors.unavailable.with('message broker unreachable; retry later'));
