@@ -36,6 +36,9 @@ import { EmulationRouter } from './channel/emulation.ts';
 import { streamRoutes } from './channel/http-endpoints.ts';
 import { Disconnects } from './disconnect.ts';
 import { makePrivateDir, makePrivateFile } from './private-files.ts';
+import { Proxies } from './proxy/proxies.ts';
+import { startWebhooks } from './webhooks/webhooks.ts';
+import { webhookRoutes } from './webhooks/routes.ts';
 
 /** A plugin bundles service features: hooks, custom commands and HTTP routes, added with `use`. */
 export interface XPushPlugin {
@@ -83,6 +86,7 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
   // TODO(issue 11 item 6): a Redis implementation for clusters; until then each node knows its own connections only.
   const userPresence: UserPresence = new MemoryUserPresence(config.presenceDelayMs);
   const core: Core = { config, log, store, broker, presence, userPresence, hooks, apps: new AppCache(store), channels: new ChannelCache(store), publisher, limiter, nodeId };
+  const webhooks = await startWebhooks(core);
   await userPresence.start({
     online: (app, user) => hooks.after('afterUserOnline', { app, user }),
     offline: (app, user) => hooks.after('afterUserOffline', { app, user }),
@@ -90,7 +94,8 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
   const hub = new Hub(broker, store, log, config.maxMessagesPerFrame, config.nodeTtlMs);
   const commands = new Map<string, CommandHandler>();
   const runsChannel = config.role !== 'session';
-  const channelCtx = { core, hub, commands };
+  const proxies = new Proxies(core);
+  const channelCtx = { core, hub, commands, proxies };
   const gateway = runsChannel ? new Gateway(channelCtx) : undefined;
 
   /** Control events reach every node: an app deleted anywhere is forgotten and disconnected everywhere. */
@@ -130,6 +135,7 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
   };
   if (config.role !== 'channel') {
     adminRoutes(http, core, adminToken);
+    webhookRoutes(http, core, adminToken);
     authRoutes(http, core, onlineDevices);
     serverApiRoutes(http, core);
   }
@@ -176,6 +182,7 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
       wsUrl = config.publicUrl ?? `ws://${host}:${addr.port}${WS_PATH}`;
       gateway?.attach(http.server);
       if (gateway) stopKeeper = startPresenceKeeper(core, hub);
+      webhooks.start();
       await cluster.start({ url, wsUrl, role: config.role });
       log.info({ url, wsUrl, role: config.role, nodeId, store: store.kind, broker: broker.kind }, 'xpush started');
     },
@@ -193,9 +200,12 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
         await withTimeout(publisher.drain(), Math.max(0, deadline - Date.now()));
         log.info('drain: publisher idle');
         gateway?.shutdown();
+        proxies.close();
         hub.close();
         router.close();
         log.info('drain: clients closed');
+        // Events the closing connections raised (vacated channels) are queued before the store closes.
+        await withTimeout(webhooks.close(), config.shutdownTimeoutMs);
         if (started) await http.close();
         log.info('drain: http closed');
         await broker.close();

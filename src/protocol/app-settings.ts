@@ -1,4 +1,5 @@
 import { Type, type Static, type TObject, type TProperties } from 'typebox';
+import { ProxySettingsSchema, DEFAULT_PROXY_SETTINGS, WebhookSettingsSchema, DEFAULT_WEBHOOK_SETTINGS } from './backend-settings.ts';
 
 /**
  * Per-app settings: one JSON document per app (`apps.settings`), read and changed through the admin
@@ -16,11 +17,15 @@ export const AppSettingsSchema = Type.Object({
    * field). Off by default: a client must already know part of an id or a public profile value.
    */
   userListing: Type.Boolean(),
+  /** HTTP endpoints of the app's backend asked about client commands (docs/proxies.md). */
+  proxy: ProxySettingsSchema,
+  /** Where and how events are delivered to the app's backend (docs/webhooks.md). */
+  webhooks: WebhookSettingsSchema,
 }, { additionalProperties: false });
 
 export type AppSettings = Static<typeof AppSettingsSchema>;
 
-export const DEFAULT_APP_SETTINGS: AppSettings = Object.freeze({ userListing: false });
+export const DEFAULT_APP_SETTINGS: AppSettings = Object.freeze({ userListing: false, proxy: DEFAULT_PROXY_SETTINGS, webhooks: DEFAULT_WEBHOOK_SETTINGS });
 
 /** The PATCH body: any subset of the settings, nested groups partial too. */
 export const AppSettingsPatchSchema = deepPartial(AppSettingsSchema);

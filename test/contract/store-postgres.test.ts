@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { DEFAULT_APP_SETTINGS } from '../../src/protocol/app-settings.ts';
 import { randomBytes } from 'node:crypto';
 import { describe, test, type TestContext } from 'node:test';
 import pg from 'pg';
@@ -170,7 +171,7 @@ describe('PostgresStore on one schema over time', () => {
       await pool.end();
     }
     await s.migrate();
-    assert.deepEqual((await s.apps.get('a1'))?.settings, { userListing: false });
+    assert.deepEqual((await s.apps.get('a1'))?.settings, { ...DEFAULT_APP_SETTINGS, userListing: false });
     assert.deepEqual(await s.users.get('a1', 'u1'), { appId: 'a1', userId: 'u1', passwordHash: null, profile: { n: 1 }, privateProfile: {}, createdAt: 2 });
   });
 });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { DEFAULT_APP_SETTINGS } from '../../src/protocol/app-settings.ts';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -97,7 +98,7 @@ describe('SqliteStore on one file over time', () => {
     db.close();
     const s = await open(file);
     try {
-      assert.deepEqual((await s.apps.get('a1'))?.settings, { userListing: false });
+      assert.deepEqual((await s.apps.get('a1'))?.settings, { ...DEFAULT_APP_SETTINGS, userListing: false });
       assert.deepEqual(await s.users.get('a1', 'u1'), { appId: 'a1', userId: 'u1', passwordHash: null, profile: { n: 1 }, privateProfile: {}, createdAt: 2 });
     } finally {
       await s.close();

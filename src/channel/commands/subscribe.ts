@@ -26,7 +26,10 @@ export interface Prepared {
 async function subscribeReserved(c: Conn, reservation: Sub, req: SubscribeRequest): Promise<Prepared> {
   const { core, hub } = c.ctx;
   const { channel, joinLeave, serverSide } = reservation;
+  let proxied: { data?: unknown; expireAt: number } | undefined;
   try {
+    // The subscribe proxy is asked about client subscriptions only; server-side ones were granted.
+    if (!serverSide) proxied = await c.ctx.proxies.subscribe(c, channel, req.data);
     if (core.hooks.has('beforeSubscribe')) await core.hooks.before('beforeSubscribe', { ...c.actor, channel });
     await authorize(core, c.app, channel, c.user);
     await hub.beginSubscribe(c, c.app, channel);
@@ -39,6 +42,7 @@ async function subscribeReserved(c: Conn, reservation: Sub, req: SubscribeReques
     if (!ch) throw Errors.unknownChannel.with(`channel "${channel}" does not exist`);
     const top = ch.topOffset;
     const result: SubscribeResult = { recoverable: true, positioned: true, epoch: ch.epoch, offset: top };
+    if (proxied && 'data' in proxied) result.data = proxied.data;
     if (req.recover) {
       result.was_recovering = true;
       const from = typeof req.offset === 'number' ? req.offset : 0;
@@ -61,6 +65,7 @@ async function subscribeReserved(c: Conn, reservation: Sub, req: SubscribeReques
         if (c.closed || c.subs.get(channel) !== reservation) return hub.abortSubscribe(c, c.app, channel);
         c.setSub({ channel, joinLeave, serverSide, pending: false });
         hub.completeSubscribe(c, c.app, channel, top, joinLeave);
+        if (proxied?.expireAt) c.ctx.proxies.expiry.subscription(c, channel, proxied.expireAt);
         announce(c, channel, 'j');
       },
     };
@@ -118,10 +123,13 @@ export async function unsubscribe(c: Conn, body: Record<string, unknown>): Promi
   return {};
 }
 
-/** The server ends a subscription (access lost): push unsubscribe 2000, the SDK will not resubscribe. */
-export function unsubscribeByServer(c: Conn, channel: string): void {
+/**
+ * The server ends a subscription: by default push unsubscribe 2000 (access lost; the SDK will not
+ * resubscribe); codes from 2500 make the SDK resubscribe (2501: a proxy-granted subscription expired).
+ */
+export function unsubscribeByServer(c: Conn, channel: string, code = 2000, reason = 'server unsubscribe'): void {
   leave(c, channel);
-  c.push(OutFrame.reply(Push.unsubscribe(channel, 2000, 'server unsubscribe')));
+  c.push(OutFrame.reply(Push.unsubscribe(channel, code, reason)));
 }
 
 export function leaveAll(c: Conn): void {
@@ -138,6 +146,7 @@ function leave(c: Conn, channel: string): void {
 /** Presence entry + join/leave push to the channel's subscribers on every node. */
 function announce(c: Conn, channel: string, kind: 'j' | 'l'): void {
   const { core } = c.ctx;
+  core.hooks.after(kind === 'j' ? 'afterSubscribe' : 'afterUnsubscribe', { ...c.actor, channel });
   const info = { user: c.user, client: c.id, conn_info: { device: c.device }, ...(c.info !== undefined ? { chan_info: c.info } : {}) };
   const op = kind === 'j'
     ? core.presence.add(c.app, channel, { user: c.user, client: c.id, device: c.device, info: c.info })

@@ -11,6 +11,7 @@ import { migrate } from './migrations.ts';
 import { SqliteReadStore } from './reads.ts';
 import { SqliteSessionStore } from './sessions.ts';
 import { SqliteUserStore } from './users.ts';
+import { SqliteWebhookStore } from './webhooks.ts';
 import { makePrivateDir, makePrivateFile, tightenIfPresent } from '../../private-files.ts';
 
 /** SQLite's default autocheckpoint mark, in pages. */
@@ -32,6 +33,7 @@ export class SqliteStore implements Store {
   readonly messages: SqliteMessageStore;
   readonly reads: SqliteReadStore;
   readonly groups: SqliteGroupStore;
+  readonly webhooks: SqliteWebhookStore;
   private readonly db: Database.Database;
   private readonly checkpointer?: Checkpointer;
   private closing?: Promise<void>;
@@ -73,6 +75,7 @@ export class SqliteStore implements Store {
     this.messages = new SqliteMessageStore(q, () => this.checkpointer?.kick());
     this.reads = new SqliteReadStore(q);
     this.groups = new SqliteGroupStore(q);
+    this.webhooks = new SqliteWebhookStore(q);
   }
 
   async migrate(): Promise<void> {
