@@ -35,7 +35,7 @@ export class WebhookEmitter {
   async flush(): Promise<void> {
     if (this.pending > 0) await new Promise<void>((resolve) => { this.idle = resolve; });
     this.idle = undefined;
-    while (this.flushing || this.buffer.length) await (this.flushing ?? this.write());
+    while (this.flushing || this.buffer.length) await (this.flushing ?? (this.schedule(), this.flushing));
   }
 
   private async queue<K extends WebhookEventType>(app: string, type: K, data: WebhookEventData[K], time: number): Promise<void> {
@@ -52,6 +52,11 @@ export class WebhookEmitter {
       this.fresh.delete(app);
       this.full.add(app);
     } else this.fresh.set(app, n);
+    this.schedule();
+  }
+
+  /** One write per turn; events arriving while a write runs go in the next one. */
+  private schedule(): void {
     if (!this.flushing) this.flushing = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.write());
   }
 
@@ -67,6 +72,7 @@ export class WebhookEmitter {
       this.core.log.error({ err, events: batch.length }, 'webhook events lost: the store refused them');
     } finally {
       this.flushing = undefined;
+      if (this.buffer.length) this.schedule();
     }
   }
 }

@@ -46,7 +46,11 @@ function backendRules(r: BackendRequest): Answer {
 
 test('a proxy backend authenticates connections without a JWT, refuses a publish, rewrites one and serves a custom rpc', { timeout: 30_000 }, async (t) => {
   const hookSaw: unknown[] = [];
-  const ts = await startServer(t, { hooks: { beforePublish: (p) => void hookSaw.push(p.data) } });
+  const connectSaw: unknown[] = [];
+  const ts = await startServer(t, { hooks: {
+    beforePublish: (p) => void hookSaw.push(p.data),
+    beforeConnect: (p) => void connectSaw.push({ user: p.user, device: p.device, info: p.info }),
+  } });
   const app = await ts.createApp();
   const backend = await startBackend(t, () => app.secret, backendRules);
   await setProxy(ts, app, {
@@ -78,6 +82,7 @@ test('a proxy backend authenticates connections without a JWT, refuses a publish
   assert.equal(connectReq.body.client, ctx.client);
   assert.equal(connectReq.body.transport, 'websocket');
   assert.deepEqual(connectReq.body.data, { app: app.id, session: 'good' });
+  assert.deepEqual(connectSaw, [{ user: 'alice', device: 'laptop', info: { name: 'Alice' } }], 'beforeConnect runs after the proxy, with its answer');
 
   // The channel the backend named is subscribed server-side: the backend's publications arrive.
   await waitFor('server-side subscription to news', () => serverSubs.includes('news'));
@@ -110,6 +115,11 @@ test('a proxy backend authenticates connections without a JWT, refuses a publish
   assert.deepEqual(history.body.publications.map((p: any) => p.data), [{ text: 'hi' }, { text: 'SHOUT', by: 'alice' }], 'the refused publish is not stored');
   // Order: proxy first, then the in-process beforePublish hook sees the rewritten data.
   assert.deepEqual(hookSaw.filter((d: any) => d?.text !== undefined && d.n === undefined), [{ text: 'hi' }, { text: 'SHOUT', by: 'alice' }]);
+  // A publish XPUSH refuses by its own rules (not a member) never reaches the backend.
+  assert.equal((await api(ts, app, 'POST', '/channels', { channel: 'staff', members: [] })).status, 201);
+  const publishCalls = backend.on('/publish').length;
+  await assert.rejects(c.publish('staff', { text: 'hi' }), (e: any) => e.code === 103);
+  assert.equal(backend.on('/publish').length, publishCalls);
   const pubReq = backend.on('/publish').find((r) => r.body.data.text === 'shout')!;
   assert.deepEqual({ ...pubReq.body, client: undefined }, { client: undefined, transport: 'websocket', encoding: 'json', app: app.id, user: 'alice', device: 'laptop', channel: 'chat', data: { text: 'shout' } });
 
@@ -228,4 +238,23 @@ test('refresh and sub_refresh: the backend extends, then expires, a connection (
   assert.equal(refreshReq.body.user, 'carol');
   assert.equal(refreshReq.body.client, r.connect.client);
   assert.ok(backend.requests.every((x) => x.signed));
+});
+
+test('a failing refresh proxy leaves the connection up until tokenExpiryGraceMs has passed, then 3005', { timeout: 30_000 }, async (t) => {
+  const ts = await startServer(t, { tokenExpiryGraceMs: 1500 });
+  const app = await ts.createApp();
+  let expireAt = 0;
+  const backend = await startBackend(t, () => app.secret, (r) => {
+    if (r.path === '/connect') return { json: { result: { user: 'dave', expire_at: (expireAt = Math.floor(Date.now() / 1000) + 1) } } };
+    return { status: 503 };
+  });
+  await setProxy(ts, app, { connectUrl: backend.url + '/connect', refreshUrl: backend.url + '/refresh' });
+  const c = await rawClient(t, ts.wsUrl);
+  c.autoPong = true;
+  assert.ok((await c.call('connect', { data: { app: app.id } })).connect);
+  const closed = await c.waitClosed(10_000);
+  assert.equal(closed.code, 3005);
+  const lived = Date.now() - expireAt * 1000;
+  assert.ok(lived >= 1200, `kept ${lived} ms past expire_at while the refresh proxy failed`);
+  assert.ok(backend.on('/refresh').length >= 1, 'the refresh proxy was asked');
 });

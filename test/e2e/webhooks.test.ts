@@ -153,3 +153,21 @@ test('no answer in time and refused connections are failed attempts (status 0); 
     assert.equal((await ts.http('PATCH', `/v1/admin/apps/${app.id}/settings`, { webhooks }, admin(ts))).status, 400, JSON.stringify(webhooks));
   }
 });
+
+test('events still queued when the URL is cleared are dropped when they fall due; nothing new is queued', { timeout: 20_000 }, async (t) => {
+  const ts = await startServer(t, FAST);
+  const app = await ts.createApp();
+  const rx = await startReceiver(t, () => app.secret, () => 500);
+  await setWebhooks(ts, app, { url: rx.url, maxWaitMs: 0 });
+  await tokenFor(ts, app, 'alice');
+  await ok(api(ts, app, 'POST', '/channels', { channel: 'room', members: ['alice'] }), 201);
+  await waitFor('a refused attempt', () => rx.batches.length >= 1, 5000);
+  await setWebhooks(ts, app, { url: '' });
+  const pending = async () => (await ok(ts.http('GET', `/v1/admin/apps/${app.id}/webhooks`, undefined, admin(ts)))).pending;
+  await waitFor('queue emptied', async () => (await pending()) === 0, 5000);
+  const seen = rx.batches.length;
+  await ok(api(ts, app, 'POST', '/channels', { channel: 'room2', members: ['alice'] }), 201);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(await pending(), 0, 'nothing queued while off');
+  assert.equal(rx.batches.length, seen);
+});
