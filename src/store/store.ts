@@ -279,7 +279,7 @@ export interface WebhookDelivery {
  */
 export interface WebhookStore {
   enqueue(events: NewWebhookEvent[]): Promise<void>;
-  /** Apps with events due and not leased at `now` (at most `limit`, those waiting longest first). */
+  /** Apps with events due and not leased at `now` (at most `limit`, those whose oldest due event waits longest first). */
   dueApps(now: number, limit: number): Promise<string[]>;
   claim(q: { owner: string; now: number; leaseMs: number; limit: number; app?: string; early?: boolean }): Promise<QueuedWebhookEvent[]>;
   remove(seqs: number[]): Promise<void>;

@@ -75,14 +75,18 @@ export class WebhookSender {
       const rec = await this.core.apps.get(app);
       const cfg = this.core.config.webhookDelivery;
       const limit = rec?.settings.webhooks.maxBatch ?? 100;
-      const events = await this.core.store.webhooks.claim({ owner: this.owner, now: Date.now(), leaseMs: cfg.timeoutMs + 10_000, limit, app, early });
-      if (events.length) await this.send(app, rec, events);
+      // A backlog goes out batch after batch without waiting for the next poll; a failure ends the run.
+      while (!this.stopped) {
+        const events = await this.core.store.webhooks.claim({ owner: this.owner, now: Date.now(), leaseMs: cfg.timeoutMs + 10_000, limit, app, early });
+        if (events.length === 0 || !(await this.send(app, rec, events)) || events.length < limit) break;
+      }
     } catch (err) {
       this.core.log.warn({ err, app }, 'webhook batch failed; its lease will lapse and it is retried');
     }
   }
 
-  private async send(app: string, rec: AppRecord | undefined, events: QueuedWebhookEvent[]): Promise<void> {
+  /** One POST; true when the receiver took the batch. */
+  private async send(app: string, rec: AppRecord | undefined, events: QueuedWebhookEvent[]): Promise<boolean> {
     const { store, log } = this.core;
     const cfg = this.core.config.webhookDelivery;
     const seqs = events.map((e) => e.seq);
@@ -91,7 +95,7 @@ export class WebhookSender {
       // Deleted app, or webhooks turned off: nothing will ever take these.
       await store.webhooks.remove(seqs);
       log.info({ app, events: events.length }, 'webhook events dropped: the app has no webhook URL any more');
-      return;
+      return false;
     }
     const delivery = randomUUID();
     const batch: WebhookBatch = {
@@ -124,6 +128,7 @@ export class WebhookSender {
       id: delivery, appId: app, at: t0, url, status, ok: error === null, latencyMs,
       eventIds: events.map((e) => e.id), attempt: Math.max(...events.map((e) => e.attempts)), error,
     }, cfg.logSize);
+    return error === null;
   }
 
   /** Failed batch: each event due again after its backoff, or dropped after maxAttempts. */

@@ -19,10 +19,11 @@ export class SqliteWebhookStore implements WebhookStore {
     }).immediate();
   }
 
+  /** Apps of the oldest due rows (a bounded index scan, however long the queue). */
   async dueApps(now: number, limit: number): Promise<string[]> {
-    const rows = this.q.get('SELECT app_id, min(due_at) AS d FROM webhook_queue WHERE due_at <= ? AND lease_until <= ? GROUP BY app_id ORDER BY d LIMIT ?')
-      .all(now, now, limit) as { app_id: string }[];
-    return rows.map((r) => r.app_id);
+    const rows = this.q.get('SELECT app_id FROM webhook_queue WHERE due_at <= ? AND lease_until <= ? ORDER BY due_at LIMIT ?')
+      .all(now, now, limit * 50) as { app_id: string }[];
+    return [...new Set(rows.map((r) => r.app_id))].slice(0, limit);
   }
 
   async claim(o: { owner: string; now: number; leaseMs: number; limit: number; app?: string; early?: boolean }): Promise<QueuedWebhookEvent[]> {
