@@ -75,9 +75,10 @@ export class WebhookSender {
       const rec = await this.core.apps.get(app);
       const cfg = this.core.config.webhookDelivery;
       const limit = rec?.settings.webhooks.maxBatch ?? 100;
-      // A backlog goes out batch after batch without waiting for the next poll; a failure ends the run.
-      while (!this.stopped) {
-        const events = await this.core.store.webhooks.claim({ owner: this.owner, now: Date.now(), leaseMs: cfg.timeoutMs + 10_000, limit, app, early });
+      // A backlog of due events goes out batch after batch without waiting for the next poll; a
+      // failure ends the run. Only the first claim of a wake-up takes events that are not due yet.
+      for (let first = true; !this.stopped; first = false) {
+        const events = await this.core.store.webhooks.claim({ owner: this.owner, now: Date.now(), leaseMs: cfg.timeoutMs + 10_000, limit, app, early: early && first });
         if (events.length === 0 || !(await this.send(app, rec, events)) || events.length < limit) break;
       }
     } catch (err) {
