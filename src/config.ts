@@ -36,6 +36,24 @@ export interface LoginThrottleConfig {
   maxBlockMs: number;
 }
 
+/** How webhook batches are sent (docs/webhooks.md "Delivery and retries"); per-app settings say where and what. */
+export interface WebhookDeliveryConfig {
+  /** How long one POST may take before it counts as failed, ms. Default 5000. */
+  timeoutMs: number;
+  /** Delay before the first retry, ms; doubles with each further attempt (±20 % jitter). Default 1000. */
+  retryBaseMs: number;
+  /** Longest delay between two attempts, ms. Default 900000 (15 min). */
+  retryMaxMs: number;
+  /** Attempts per event before it is dropped (and the drop logged). Default 16 (about 1.5 h with the delays above). */
+  maxAttempts: number;
+  /** How often each node looks for due batches, ms. Lower = closer to maxWaitMs, more store queries. Default 250. */
+  pollMs: number;
+  /** Batches one node sends at the same time. Default 4. */
+  concurrency: number;
+  /** Delivery attempts kept per app for the admin API. Default 100. */
+  logSize: number;
+}
+
 export interface Config {
   /** Which roles this process runs. Default `all` (session + channel server in one process). */
   role: Role;
@@ -147,6 +165,8 @@ export interface Config {
   httpStreaming: boolean;
   /** Serve the unidirectional endpoints (uni_sse, uni_http_stream) for SDK-less consumers. Default true. */
   unidirectional: boolean;
+  /** Webhook delivery: timeouts, retries, polling (per-app settings `webhooks` say where and what). */
+  webhookDelivery: WebhookDeliveryConfig;
   /** pino log level. Default `info` (`silent` in tests). */
   logLevel: string;
   /**
@@ -197,13 +217,14 @@ export const defaultConfig: Config = {
   httpStreaming: true,
   unidirectional: true,
   nodeTtlMs: 5000,
+  webhookDelivery: { timeoutMs: 5000, retryBaseMs: 1000, retryMaxMs: 900_000, maxAttempts: 16, pollMs: 250, concurrency: 4, logSize: 100 },
   logLevel: 'info',
   channelNamespaces: [],
   retentionSweepMs: 60_000,
 };
 
 /** What callers pass: any subset; `loginThrottle` may name only the fields it changes. */
-export type ConfigInput = Omit<Partial<Config>, 'loginThrottle'> & { loginThrottle?: Partial<LoginThrottleConfig> | false };
+export type ConfigInput = Omit<Partial<Config>, 'loginThrottle' | 'webhookDelivery'> & { loginThrottle?: Partial<LoginThrottleConfig> | false; webhookDelivery?: Partial<WebhookDeliveryConfig> };
 
 /** Defaults + input, validated. Conflicting or impossible settings throw at once with the field named. */
 export function resolveConfig(input: ConfigInput = {}): Config {
@@ -241,6 +262,12 @@ export function resolveConfig(input: ConfigInput = {}): Config {
     if (lt.maxBlockMs < lt.blockMs) throw new TypeError('config.loginThrottle.maxBlockMs cannot be shorter than blockMs');
     c.loginThrottle = lt;
   }
+  const wd: WebhookDeliveryConfig = { ...defaultConfig.webhookDelivery, ...stripUndefined(c.webhookDelivery ?? {}) };
+  for (const k of Object.keys(wd) as (keyof WebhookDeliveryConfig)[]) {
+    if (typeof wd[k] !== 'number' || !Number.isFinite(wd[k]) || wd[k] <= 0) throw new TypeError(`config.webhookDelivery.${k} must be a positive number, got ${String(wd[k])}`);
+  }
+  if (wd.retryMaxMs < wd.retryBaseMs) throw new TypeError('config.webhookDelivery.retryMaxMs cannot be shorter than retryBaseMs');
+  c.webhookDelivery = wd;
   if (!Array.isArray(c.corsOrigins)) throw new TypeError('config.corsOrigins must be an array of origins (or ["*"])');
   if (!Array.isArray(c.allowedOrigins) || !c.allowedOrigins.every((o) => typeof o === 'string')) throw new TypeError('config.allowedOrigins must be an array of origins (or ["*"])');
   if (c.maxFrameBytes < c.maxMessageBytes + 4096) {

@@ -50,6 +50,10 @@ export const Errors = {
   notFound: new XPushError(404, 'not found', { status: 404 }),
   conflict: new XPushError(409, 'already exists', { status: 409 }),
   unavailable: new XPushError(503, 'service unavailable', { temporary: true, status: 503 }),
+  /** The app's proxy endpoint failed (unreachable, non-200, or an answer that is not a valid proxy reply). */
+  proxyFailed: new XPushError(502, 'proxy failed', { temporary: true, status: 502 }),
+  /** The app's proxy endpoint did not answer within proxy.timeoutMs. */
+  proxyTimeout: new XPushError(504, 'proxy timeout', { temporary: true, status: 504 }),
 } as const;
 
 /** Any thrown value as an XPushError; unknown failures become `internal` (their detail goes to the log only). */

@@ -24,6 +24,16 @@ export interface HookPayloadByName {
   /** The user's last connection is gone and stayed gone for presenceDelayMs (once per transition). */
   afterUserOffline: { app: string; user: string };
   beforeSubscribe: Actor & { channel: string };
+  /** A subscription went live on this node (client or server-side). */
+  afterSubscribe: Actor & { channel: string };
+  /** A live subscription ended (unsubscribe, access lost, disconnect). */
+  afterUnsubscribe: Actor & { channel: string };
+  /** A user became a member of a channel (with its creation, added, or joined an open one). */
+  afterMemberAdded: { app: string; channel: string; user: string };
+  /** A user stopped being a member (removed, or left). */
+  afterMemberRemoved: { app: string; channel: string; user: string };
+  /** A push notification could not be delivered (raised with webhooks/events.ts emitPushFailed). */
+  afterPushFailed: { app: string } & PushFailure;
   beforePublish: { app: string; channel: string; event: string; data: unknown; sender: Actor };
   /** `kind`: ephemeral and cache publications are not stored (their offsets order them only). */
   afterPublish: { app: string; message: MessageRecord; kind: ChannelKind };
@@ -32,6 +42,21 @@ export interface HookPayloadByName {
   beforeRegister: { app: string; user: string; profile: Record<string, unknown>; privateProfile: Record<string, unknown> };
   afterLogin: { app: string; user: string; device: string; session: string };
   beforeRpc: Actor & { method: string; data: unknown };
+}
+
+/** Why a push notification was not delivered (the `push.failed` webhook carries it as is). */
+export interface PushFailure {
+  user: string;
+  device: string;
+  /** The push service: 'fcm', 'apns', 'webpush', … */
+  provider: string;
+  /** The service's answer or XPUSH's reason, e.g. 'token unregistered'. */
+  reason: string;
+  /** True when retrying cannot help (the device token is gone); the token was dropped. */
+  permanent: boolean;
+  /** The message the push was for, when it was for one. */
+  channel?: string;
+  messageId?: string;
 }
 
 export type HookName = keyof HookPayloadByName;

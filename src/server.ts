@@ -51,6 +51,9 @@ import { Metrics } from './metrics.ts';
 import { countHttpRequests, opsRoutes } from './ops-routes.ts';
 import { InfraError, safeUrl } from './infra-error.ts';
 import { VERSION } from './version.ts';
+import { Proxies } from './proxy/proxies.ts';
+import { startWebhooks } from './webhooks/webhooks.ts';
+import { webhookRoutes } from './webhooks/routes.ts';
 
 /** A plugin bundles service features: hooks, custom commands and HTTP routes, added with `use`. */
 export interface XPushPlugin {
@@ -106,6 +109,7 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
   // TODO(issue 11 item 6): a Redis implementation for clusters; until then each node knows its own connections only.
   const userPresence: UserPresence = new MemoryUserPresence(config.presenceDelayMs);
   const core: Core = { config, log, store, broker, presence, userPresence, hooks, apps: new AppCache(store), channels: new ChannelCache(store), publisher, livePublisher, live, limiter, metrics, nodeId, blobs };
+  const webhooks = await startWebhooks(core);
   await userPresence.start({
     online: (app, user) => hooks.after('afterUserOnline', { app, user }),
     offline: (app, user) => hooks.after('afterUserOffline', { app, user }),
@@ -113,7 +117,8 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
   const hub = new Hub(broker, store, log, metrics, config.maxMessagesPerFrame, config.nodeTtlMs);
   const commands = new Map<string, CommandHandler>();
   const runsChannel = config.role !== 'session';
-  const channelCtx = { core, hub, commands };
+  const proxies = new Proxies(core);
+  const channelCtx = { core, hub, commands, proxies };
   const gateway = runsChannel ? new Gateway(channelCtx) : undefined;
 
   let watchers: Watchers | undefined;
@@ -181,6 +186,7 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
   };
   if (config.role !== 'channel') {
     adminRoutes(http, core, adminToken);
+    webhookRoutes(http, core, adminToken);
     authRoutes(http, core, onlineDevices);
     serverApiRoutes(http, core);
     disconnectRoutes(http, core, (app, secret) => clusterConnections(core, cluster, connections, app, secret));
@@ -247,6 +253,7 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
       wsUrl = config.publicUrl ?? `ws://${host}:${addr.port}${WS_PATH}`;
       gateway?.attach(http.server);
       if (gateway) stopKeeper = startPresenceKeeper(core, hub);
+      webhooks.start();
       if (config.role !== 'channel') stopRetention = startRetention(core);
       try {
         await cluster.start({ url, wsUrl, role: config.role });
@@ -271,9 +278,12 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
         await withTimeout(Promise.all([publisher.drain(), livePublisher.drain()]).then(() => undefined), Math.max(0, deadline - Date.now()));
         log.info('drain: publisher idle');
         gateway?.shutdown();
+        proxies.close();
         hub.close();
         router.close();
         log.info('drain: clients closed');
+        // Events the closing connections raised (vacated channels) are queued before the store closes.
+        await withTimeout(webhooks.close(), Math.max(100, deadline - Date.now()));
         // Connections that never sent a request (browsers preconnect) would hold http.close() until the
         // keep-alive timeout: what remains of the deadline is all it gets, then every socket is cut.
         if (started) {

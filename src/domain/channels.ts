@@ -161,7 +161,8 @@ export async function listChannels(core: Core, app: string, user: string): Promi
   });
 }
 
-/** Tells every node holding the user's connections (auto-subscribe / unsubscribe). */
+/** Tells every node holding the user's connections (auto-subscribe / unsubscribe), and the after-hooks. */
 async function notifyUser(core: Core, app: string, user: string, kind: 's' | 'x', channel: string): Promise<void> {
+  core.hooks.after(kind === 's' ? 'afterMemberAdded' : 'afterMemberRemoved', { app, channel, user });
   await core.broker.publish(userTopic(app, user), encodeEvent(kind, 0, channel));
 }

@@ -1,4 +1,5 @@
 import { Type, type Static, type TObject, type TProperties } from 'typebox';
+import { ProxySettingsSchema, DEFAULT_PROXY_SETTINGS, WebhookSettingsSchema, DEFAULT_WEBHOOK_SETTINGS } from './backend-settings.ts';
 
 /**
  * Per-app settings: one JSON document per app (`apps.settings`), read and changed through the admin
@@ -23,6 +24,10 @@ export const AppSettingsSchema = Type.Object({
     /** Lifetime of a signed download URL, seconds: shorter limits how long a leaked URL works. */
     urlTtlSec: Type.Integer({ minimum: 10, maximum: 7 * 24 * 3600 }),
   }, { additionalProperties: false }),
+  /** HTTP endpoints of the app's backend asked about client commands (docs/proxies.md). */
+  proxy: ProxySettingsSchema,
+  /** Where and how events are delivered to the app's backend (docs/webhooks.md). */
+  webhooks: WebhookSettingsSchema,
 }, { additionalProperties: false });
 
 export type AppSettings = Static<typeof AppSettingsSchema>;
@@ -30,6 +35,8 @@ export type AppSettings = Static<typeof AppSettingsSchema>;
 export const DEFAULT_APP_SETTINGS: AppSettings = Object.freeze({
   userListing: false,
   files: Object.freeze({ maxFileBytes: 25 * 1024 * 1024, urlTtlSec: 300 }),
+  proxy: DEFAULT_PROXY_SETTINGS,
+  webhooks: DEFAULT_WEBHOOK_SETTINGS,
 });
 
 /** The PATCH body: any subset of the settings, nested groups partial too. */

@@ -296,6 +296,74 @@ export interface FileStore {
   list(appId: string, channel: string, q: { before?: number; limit: number }): Promise<FileRecord[]>;
 }
 
+/** A webhook event waiting in the durable queue (see WebhookStore). */
+export interface QueuedWebhookEvent {
+  /** Queue order (per store, increasing). */
+  seq: number;
+  appId: string;
+  /** Event id: the receiver de-duplicates by it (delivery is at least once). */
+  id: string;
+  type: string;
+  /** When it happened, epoch ms. */
+  time: number;
+  data: unknown;
+  /** Delivery attempts started so far, this claim included. */
+  attempts: number;
+}
+
+export interface NewWebhookEvent {
+  appId: string;
+  id: string;
+  type: string;
+  time: number;
+  data: unknown;
+  /** Not sent before this (batching delay). */
+  dueAt: number;
+}
+
+/** One delivery attempt (one POST of a batch), as the admin API shows it. */
+export interface WebhookDelivery {
+  id: string;
+  appId: string;
+  at: number;
+  url: string;
+  /** HTTP status of the answer; 0 when there was none (timeout, refused connection). */
+  status: number;
+  ok: boolean;
+  latencyMs: number;
+  eventIds: string[];
+  /** Highest attempt number among the batch's events. */
+  attempt: number;
+  error: string | null;
+}
+
+/**
+ * The durable webhook queue and each app's delivery log (webhooks/). Contract:
+ * - `claim` hands each due event to one caller at a time: it leases the rows it returns (to
+ *   `owner`, until `now + leaseMs`) and counts the attempt; rows leased to another owner whose lease
+ *   has not lapsed are skipped (SKIP LOCKED on PostgreSQL, so concurrent senders never wait on each
+ *   other). All rows returned belong to one app, oldest first. A lapsed lease (a sender died)
+ *   makes the row claimable again: delivery is at least once.
+ * - `early`: also claims events not yet due that have never been attempted (a full batch goes at once).
+ * - `remove` deletes rows (delivered, or given up); `retry` releases rows still leased to `owner`
+ *   and makes them due at `dueAt`; `release` gives back every lease of `owner` without counting the
+ *   attempt (graceful shutdown).
+ * - `log` appends an attempt and keeps only the newest `keep` per app; `deliveries` reads them newest first.
+ */
+export interface WebhookStore {
+  enqueue(events: NewWebhookEvent[]): Promise<void>;
+  /** Apps with events due and not leased at `now` (at most `limit`, those whose oldest due event waits longest first). */
+  dueApps(now: number, limit: number): Promise<string[]>;
+  claim(q: { owner: string; now: number; leaseMs: number; limit: number; app?: string; early?: boolean }): Promise<QueuedWebhookEvent[]>;
+  remove(seqs: number[]): Promise<void>;
+  retry(owner: string, seqs: number[], dueAt: number): Promise<void>;
+  release(owner: string): Promise<void>;
+  /** Events of the app still queued (due or not). */
+  pending(appId: string): Promise<number>;
+  log(d: WebhookDelivery, keep: number): Promise<void>;
+  deliveries(appId: string, limit: number): Promise<WebhookDelivery[]>;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   readonly apps: AppStore;
@@ -309,6 +377,7 @@ export interface Store {
   readonly files: FileStore;
   /** Resolves when the store answers a trivial query (readiness checks); rejects when it cannot. */
   ping(): Promise<void>;
+  readonly webhooks: WebhookStore;
   /** Applies pending versioned migrations (idempotent; runs on start). */
   migrate(): Promise<void>;
   /** Flushes and closes; later calls reject. */

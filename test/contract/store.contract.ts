@@ -7,6 +7,7 @@ import { idempotencyContract } from './store-idempotency.contract.ts';
 import { streamContract } from './store-streams.contract.ts';
 import { retentionContract } from './store-retention.contract.ts';
 import { filesContract } from './store-files.contract.ts';
+import { webhookContract } from './store-webhooks.contract.ts';
 
 /**
  * The Store contract (src/store/store.ts), written once and run against every implementation:
@@ -25,6 +26,7 @@ export function storeContract(name: string, open: Open): void {
     idempotencyContract(open);
     retentionContract(open);
     filesContract(open);
+    webhookContract(open);
   });
 }
 

@@ -42,7 +42,7 @@ export class TestCluster {
     fs.writeFileSync(this.configFile, JSON.stringify({ presenceTtlMs: 3000, nodeTtlMs: 2000, pingIntervalMs: 3000, pongTimeoutMs: 2000, ...opts.config }));
   }
 
-  async start(role: 'session' | 'channel', id: string): Promise<Node> {
+  async start(role: 'session' | 'channel' | 'all', id: string): Promise<Node> {
     const args = [
       '--role', role, '--host', '127.0.0.1', '--port', '0',
       '--node-id', id, '--store', 'postgres', '--pg-url', PG_URL, '--pg-schema', this.schema,

@@ -43,14 +43,17 @@ async function checkToken(core: Core, token: unknown): Promise<VerifiedToken> {
  */
 export async function connect(c: Conn, body: Record<string, unknown>, id: number): Promise<unknown> {
   const req = body as ConnectRequest;
-  const { core, hub } = c.ctx;
-  const t = await checkToken(core, req.token);
+  const { core, hub, proxies } = c.ctx;
+  // No token: the app's connect proxy (if it has one) authenticates instead (docs/proxies.md).
+  const viaProxy = req.token ? undefined : await proxies.connect(c, req);
+  const t = viaProxy?.identity ?? await checkToken(core, req.token);
   const data = isObject(req.data) ? req.data : {};
   const actor = { app: t.app, user: t.user, device: t.device, client: c.id };
   let info = t.info;
   if (core.hooks.has('beforeConnect')) info = (await core.hooks.before('beforeConnect', { ...actor, info, data })).info;
   if (c.closed) return REPLIED;
   c.authenticate({ app: t.app, user: t.user, device: t.device, session: t.session, info, expiresAt: t.exp * 1000, autoSubscribe: data.auto_subscribe === true });
+  if (viaProxy) proxies.expiry.connection(c, t.exp);
   await hub.addClient(c);
   await core.userPresence.connected(c.app, c.user, c.id);
 
@@ -73,7 +76,20 @@ export async function connect(c: Conn, body: Record<string, unknown>, id: number
       }
     }
   }
-  const replyData: Record<string, unknown> = { user: c.user, device: c.device, node: core.nodeId };
+  // Channels the connect proxy named: server-side subscriptions (XPUSH's access rules still apply).
+  for (const name of viaProxy?.channels ?? []) {
+    if (c.subs.has(name)) continue;
+    try {
+      const p = await prepareSubscribe(c, name, { join_leave: true }, true);
+      subs[name] = p.result;
+      prepared.push(p);
+    } catch (err) {
+      core.log.warn({ err, channel: name }, 'connect proxy channel: subscribe failed');
+    }
+  }
+  // The proxy's `data` (an object) is merged under XPUSH's own fields.
+  const fromProxy = viaProxy && isObject(viaProxy.data) ? viaProxy.data : {};
+  const replyData: Record<string, unknown> = { ...fromProxy, user: c.user, device: c.device, node: core.nodeId };
   if (data.unread === true) {
     const unread: Record<string, number> = {};
     for (const p of await core.store.reads.positions(c.app, c.user)) unread[p.channel] = p.unread;
@@ -83,8 +99,8 @@ export async function connect(c: Conn, body: Record<string, unknown>, id: number
   const result: ConnectResult = {
     client: c.id,
     version: SERVER_VERSION,
-    expires: true,
-    ttl: ttlOf(t.exp * 1000),
+    // A proxy-authenticated client holds no token to refresh: the server refreshes it (proxy/expiry.ts).
+    ...(viaProxy ? {} : { expires: true, ttl: ttlOf(t.exp * 1000) }),
     data: replyData,
     ping: Math.max(1, Math.round(cfg.pingIntervalMs / 1000)),
     // Unidirectional consumers cannot answer pings (Centrifugo announces pong for bidirectional transports only).
@@ -92,7 +108,7 @@ export async function connect(c: Conn, body: Record<string, unknown>, id: number
     node: core.nodeId,
   };
   if (c.transport.emulation) result.session = c.emulationSession;
-  if (data.auto_subscribe === true) result.subs = subs;
+  if (data.auto_subscribe === true || prepared.length > 0) result.subs = subs;
   // Unidirectional clients get the result as a `connect` push (they sent no command to reply to).
   c.push(OutFrame.reply(c.transport.bidirectional ? reply(id, 'connect', result) : { push: { connect: result } }));
   for (const p of prepared) p.finish();

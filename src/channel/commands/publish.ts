@@ -14,7 +14,9 @@ export function publishFrom(c: Conn, input: PublishInput): Promise<PublishAck> {
   const run = async (): Promise<{ ack: Promise<PublishAck> }> => {
     // A live subscription was authorised at subscribe time; a pending one (reserved, not yet checked) was not.
     if (c.subs.get(input.channel)?.pending !== false) await authorize(core, c.app, input.channel, c.user);
-    const prepared = await preparePublish(core, c.app, c.actor, input);
+    // The publish proxy may refuse (throws) or replace the data; beforePublish hooks then see the result.
+    const proxied = await c.ctx.proxies.publish(c, input);
+    const prepared = await preparePublish(core, c.app, c.actor, proxied ? { ...input, data: proxied.data } : input);
     return { ack: commitPublish(core, prepared) }; // enqueued now, in chain order
   };
   // The chain waits for the enqueue only, never for the commit.

@@ -5,18 +5,20 @@ import { Errors } from '../../errors.ts';
 
 /**
  * rpc {method, data} → {data}: built-in XPUSH methods first, then the app developer's custom
- * commands (server.command). Unknown means refused: 104.
+ * commands (server.command), then the app's rpc proxy. Unknown means refused: 104.
  */
 export async function rpc(c: Conn, body: Record<string, unknown>): Promise<unknown> {
   const method = body.method;
   if (typeof method !== 'string' || method.length === 0 || method.length > 128) throw Errors.badRequest.with('rpc.method must be a non-empty string');
   let data: unknown = body.data === undefined ? {} : body.data;
-  const { core, commands } = c.ctx;
+  const { core, commands, proxies } = c.ctx;
   const builtin = isBuiltinRpc(method);
   const custom = builtin ? undefined : commands.get(method);
-  if (!builtin && !custom) throw Errors.methodNotFound.with(`no rpc method "${method.slice(0, 64)}"`);
+  // Then the app's rpc proxy, for the methods it takes (all others, or those with its prefix).
+  const proxy = builtin || custom ? undefined : await proxies.rpcTarget(c.app, method);
+  if (!builtin && !custom && !proxy) throw Errors.methodNotFound.with(`no rpc method "${method.slice(0, 64)}"`);
   if (core.hooks.has('beforeRpc')) data = (await core.hooks.before('beforeRpc', { ...c.actor, method, data })).data;
-  const result = builtin ? await runBuiltin(c, method, data) : await custom!({ ...c.actor, data });
+  const result = builtin ? await runBuiltin(c, method, data) : custom ? await custom({ ...c.actor, data }) : await proxies.rpc(c, proxy!, method, data);
   return { data: result ?? {} };
 }
 

@@ -28,7 +28,10 @@ async function subscribeReserved(c: Conn, reservation: Sub, req: SubscribeReques
   const { core, hub } = c.ctx;
   const { channel, joinLeave, serverSide } = reservation;
   let live: boolean;
+  let proxied: { data?: unknown; expireAt: number } | undefined;
   try {
+    // The subscribe proxy is asked about client subscriptions only; server-side ones were granted.
+    if (!serverSide) proxied = await c.ctx.proxies.subscribe(c, channel, req.data);
     if (core.hooks.has('beforeSubscribe')) await core.hooks.before('beforeSubscribe', { ...c.actor, channel });
     live = (await authorize(core, c.app, channel, c.user)).kind !== 'durable';
     await hub.beginSubscribe(c, c.app, channel, live);
@@ -45,10 +48,12 @@ async function subscribeReserved(c: Conn, reservation: Sub, req: SubscribeReques
       // a server-side subscription that is not recovered: those go out as pushes right after it.
       const trailing = serverSide && r.result.publications ? r.result.publications.splice(0).map((p) => Push.pub(channel, p)) : [];
       if (serverSide) delete r.result.publications;
-      return ready(c, reservation, r.result, r.top, trailing);
+      if (proxied && 'data' in proxied) r.result.data = proxied.data;
+      return ready(c, reservation, r.result, r.top, trailing, proxied?.expireAt);
     }
     const top = ch.topOffset;
     const durable: SubscribeResult = { recoverable: true, positioned: true, epoch: ch.epoch, offset: top };
+    if (proxied && 'data' in proxied) durable.data = proxied.data;
     if (req.recover) {
       durable.was_recovering = true;
       const from = typeof req.offset === 'number' ? req.offset : 0;
@@ -66,7 +71,7 @@ async function subscribeReserved(c: Conn, reservation: Sub, req: SubscribeReques
       }
       core.metrics.recovery(durable.recovered);
     }
-    return ready(c, reservation, durable, top);
+    return ready(c, reservation, durable, top, [], proxied?.expireAt);
   } catch (err) {
     if (c.subs.get(channel) === reservation) c.deleteSub(channel);
     hub.abortSubscribe(c, c.app, channel);
@@ -75,7 +80,7 @@ async function subscribeReserved(c: Conn, reservation: Sub, req: SubscribeReques
 }
 
 /** The prepared subscription: `finish` makes it live once its result was queued to the client. */
-function ready(c: Conn, reservation: Sub, result: SubscribeResult, top: number, trailing: object[] = []): Prepared {
+function ready(c: Conn, reservation: Sub, result: SubscribeResult, top: number, trailing: object[] = [], expireAt?: number): Prepared {
   const { channel, joinLeave, serverSide } = reservation;
   return {
     result,
@@ -85,6 +90,8 @@ function ready(c: Conn, reservation: Sub, result: SubscribeResult, top: number, 
       c.setSub({ channel, joinLeave, serverSide, pending: false });
       for (const push of trailing) c.push(OutFrame.reply(push));
       c.ctx.hub.completeSubscribe(c, c.app, channel, top, joinLeave);
+      // A subscription the subscribe proxy granted until a time is refreshed (or ended) by then.
+      if (expireAt) c.ctx.proxies.expiry.subscription(c, channel, expireAt);
       announce(c, channel, 'j');
     },
   };
@@ -157,10 +164,13 @@ export async function unsubscribe(c: Conn, body: Record<string, unknown>): Promi
   return {};
 }
 
-/** The server ends a subscription (access lost): push unsubscribe 2000, the SDK will not resubscribe. */
-export function unsubscribeByServer(c: Conn, channel: string): void {
+/**
+ * The server ends a subscription: by default push unsubscribe 2000 (access lost; the SDK will not
+ * resubscribe); codes from 2500 make the SDK resubscribe (2501: a proxy-granted subscription expired).
+ */
+export function unsubscribeByServer(c: Conn, channel: string, code = 2000, reason = 'server unsubscribe'): void {
   leave(c, channel);
-  c.push(OutFrame.reply(Push.unsubscribe(channel, 2000, 'server unsubscribe')));
+  c.push(OutFrame.reply(Push.unsubscribe(channel, code, reason)));
 }
 
 export function leaveAll(c: Conn): void {
@@ -177,6 +187,7 @@ function leave(c: Conn, channel: string): void {
 /** Presence entry + join/leave push to the channel's subscribers on every node. */
 function announce(c: Conn, channel: string, kind: 'j' | 'l'): void {
   const { core } = c.ctx;
+  core.hooks.after(kind === 'j' ? 'afterSubscribe' : 'afterUnsubscribe', { ...c.actor, channel });
   const info = { user: c.user, client: c.id, conn_info: { device: c.device }, ...(c.info !== undefined ? { chan_info: c.info } : {}) };
   const op = kind === 'j'
     ? core.presence.add(c.app, channel, { user: c.user, client: c.id, device: c.device, info: c.info })

@@ -339,6 +339,42 @@ CREATE TABLE blob_chunks (
 ALTER TABLE blob_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
 `,
   },
+  {
+    // Webhooks (store.ts WebhookStore): the durable queue of events to deliver, and each app's log of
+    // delivery attempts. lease_until = 0: not leased. Senders on every node claim with SKIP LOCKED.
+    version: 9,
+    name: 'webhook queue and delivery log',
+    sql: `
+CREATE TABLE webhook_queue (
+  seq         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  app_id      text COLLATE "C" NOT NULL,
+  id          text NOT NULL,
+  type        text NOT NULL,
+  time        bigint NOT NULL,
+  data        json NOT NULL,
+  attempts    integer NOT NULL DEFAULT 0,
+  due_at      bigint NOT NULL,
+  lease_owner text,
+  lease_until bigint NOT NULL DEFAULT 0
+);
+CREATE INDEX webhook_queue_due ON webhook_queue (due_at);
+CREATE INDEX webhook_queue_app ON webhook_queue (app_id, seq);
+CREATE TABLE webhook_deliveries (
+  seq        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  app_id     text COLLATE "C" NOT NULL,
+  id         text NOT NULL,
+  at         bigint NOT NULL,
+  url        text NOT NULL,
+  status     integer NOT NULL,
+  ok         boolean NOT NULL,
+  latency_ms integer NOT NULL,
+  event_ids  json NOT NULL,
+  attempt    integer NOT NULL,
+  error      text
+);
+CREATE INDEX webhook_deliveries_app ON webhook_deliveries (app_id, seq);
+`,
+  },
 ];
 
 /**

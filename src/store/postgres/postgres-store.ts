@@ -9,6 +9,7 @@ import { checkSchemaName, migrate } from './migrations.ts';
 import { PostgresReadStore } from './reads.ts';
 import { PostgresSessionStore } from './sessions.ts';
 import { PostgresUserStore } from './users.ts';
+import { PostgresWebhookStore } from './webhooks.ts';
 
 export interface PostgresStoreOptions {
   /** Pool size per process (default 10). Appends hold a connection for one short transaction. */
@@ -46,6 +47,7 @@ export class PostgresStore implements Store {
   readonly reads: PostgresReadStore;
   readonly groups: PostgresGroupStore;
   readonly files: PostgresFileStore;
+  readonly webhooks: PostgresWebhookStore;
   private readonly pool: pg.Pool;
   private readonly schema: string;
   private closing?: Promise<void>;
@@ -62,6 +64,7 @@ export class PostgresStore implements Store {
     this.reads = new PostgresReadStore(this.pool);
     this.groups = new PostgresGroupStore(this.pool);
     this.files = new PostgresFileStore(this.pool);
+    this.webhooks = new PostgresWebhookStore(this.pool);
   }
 
   async ping(): Promise<void> {

@@ -189,6 +189,42 @@ CREATE TABLE files (
 CREATE INDEX files_offset ON files (app_id, channel, msg_offset);
 `,
   },
+  {
+    // Webhooks (store.ts WebhookStore): the durable queue of events to deliver, and each app's log of
+    // delivery attempts. lease_until = 0: not leased.
+    version: 8,
+    name: 'webhook queue and delivery log',
+    sql: `
+CREATE TABLE webhook_queue (
+  seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+  app_id      TEXT NOT NULL,
+  id          TEXT NOT NULL,
+  type        TEXT NOT NULL,
+  time        INTEGER NOT NULL,
+  data        TEXT NOT NULL,
+  attempts    INTEGER NOT NULL DEFAULT 0,
+  due_at      INTEGER NOT NULL,
+  lease_owner TEXT,
+  lease_until INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX webhook_queue_due ON webhook_queue (due_at);
+CREATE INDEX webhook_queue_app ON webhook_queue (app_id, seq);
+CREATE TABLE webhook_deliveries (
+  seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+  app_id     TEXT NOT NULL,
+  id         TEXT NOT NULL,
+  at         INTEGER NOT NULL,
+  url        TEXT NOT NULL,
+  status     INTEGER NOT NULL,
+  ok         INTEGER NOT NULL,
+  latency_ms INTEGER NOT NULL,
+  event_ids  TEXT NOT NULL,
+  attempt    INTEGER NOT NULL,
+  error      TEXT
+);
+CREATE INDEX webhook_deliveries_app ON webhook_deliveries (app_id, seq);
+`,
+  },
 ];
 
 /**

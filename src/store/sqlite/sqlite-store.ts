@@ -12,6 +12,7 @@ import { migrate } from './migrations.ts';
 import { SqliteReadStore } from './reads.ts';
 import { SqliteSessionStore } from './sessions.ts';
 import { SqliteUserStore } from './users.ts';
+import { SqliteWebhookStore } from './webhooks.ts';
 import { makePrivateDir, makePrivateFile, tightenIfPresent } from '../../private-files.ts';
 
 /** SQLite's default autocheckpoint mark, in pages. */
@@ -34,6 +35,7 @@ export class SqliteStore implements Store {
   readonly reads: SqliteReadStore;
   readonly groups: SqliteGroupStore;
   readonly files: SqliteFileStore;
+  readonly webhooks: SqliteWebhookStore;
   private readonly db: Database.Database;
   private readonly checkpointer?: Checkpointer;
   private closing?: Promise<void>;
@@ -76,6 +78,7 @@ export class SqliteStore implements Store {
     this.reads = new SqliteReadStore(q);
     this.groups = new SqliteGroupStore(q);
     this.files = new SqliteFileStore(q);
+    this.webhooks = new SqliteWebhookStore(q);
   }
 
   async ping(): Promise<void> {
