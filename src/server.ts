@@ -45,7 +45,7 @@ import { EmulationRouter } from './channel/emulation.ts';
 import { streamRoutes } from './channel/http-endpoints.ts';
 import { Disconnects } from './disconnect.ts';
 import { makePrivateDir, makePrivateFile } from './private-files.ts';
-import { openBlobStore } from './files/open-blob-store.ts';
+import { openBlobStore, blobStoreKind } from './files/open-blob-store.ts';
 import { fileRoutes } from './files/routes.ts';
 import { Metrics } from './metrics.ts';
 import { countHttpRequests, opsRoutes } from './ops-routes.ts';
@@ -97,9 +97,18 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
   const nodeId = config.nodeId ?? 'node-' + randomBytes(4).toString('hex');
   const metrics = new Metrics(nodeId, VERSION);
   const store: Store = await openStore(config.store, config.dataDir);
-  const blobs = await openBlobStore(config).catch(async (err: unknown) => {
+  // The admin token before anything else that lives in the data dir: its failure names the setting.
+  let adminToken = config.adminToken ?? '';
+  try {
+    adminToken ||= readOrCreateAdminToken(config.dataDir, log);
+  } catch (err) {
     await store.close().catch(() => undefined);
     throw err;
+  }
+  const blobs = await openBlobStore(config).catch(async (err: unknown) => {
+    await store.close().catch(() => undefined);
+    const where = blobStoreKind(config) === 'fs' ? ` under ${config.blobDir ?? path.join(config.dataDir, 'files')}` : '';
+    throw new InfraError(`blob store (${blobStoreKind(config)})`, config.blobDir ? 'blobDir' : 'dataDir', `cannot open the file store${where}`, err);
   });
   const { broker, presence, limiter, live } = await openBackends(config, metrics);
   const hooks = new Hooks(log);
@@ -109,7 +118,6 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
   // TODO(issue 11 item 6): a Redis implementation for clusters; until then each node knows its own connections only.
   const userPresence: UserPresence = new MemoryUserPresence(config.presenceDelayMs);
   const core: Core = { config, log, store, broker, presence, userPresence, hooks, apps: new AppCache(store), channels: new ChannelCache(store), publisher, livePublisher, live, limiter, metrics, nodeId, blobs };
-  const webhooks = await startWebhooks(core);
   await userPresence.start({
     online: (app, user) => hooks.after('afterUserOnline', { app, user }),
     offline: (app, user) => hooks.after('afterUserOffline', { app, user }),
@@ -154,7 +162,7 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
   };
   /** A start that fails releases what it opened, so an embedding process is not kept alive by it. */
   const abandon = async (err: unknown): Promise<never> => {
-    await Promise.allSettled([broker.close(), presence.close(), limiter.close(), store.close()]);
+    await Promise.allSettled([broker.close(), presence.close(), userPresence.close(), limiter.close(), live.close(), blobs.close(), store.close()]);
     router.close();
     hub.close();
     throw err;
@@ -167,13 +175,9 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
     const where = config.broker.kind === 'redis' ? ` at ${safeUrl(config.broker.url)}` : '';
     await abandon(new InfraError(`broker (${broker.kind})`, 'broker.url', `cannot reach Redis${where} at start`, err));
   }
+  // After the broker answered: the webhook backends (occupancy in Redis) would fail first, and less clearly.
+  const webhooks = await startWebhooks(core).catch((err: unknown) => abandon(err));
 
-  let adminToken = config.adminToken ?? '';
-  try {
-    adminToken ||= readOrCreateAdminToken(config.dataDir, log);
-  } catch (err) {
-    await abandon(err);
-  }
   const http = await createHttp(log, config.maxFrameBytes, config.corsOrigins, config.trustProxy);
   countHttpRequests(http, metrics);
   const connections = (app?: string): ConnectionView[] => hub.all()
