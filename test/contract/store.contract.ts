@@ -4,6 +4,7 @@ import type { Store, UserRecord } from '../../src/store/store.ts';
 import { app, channel, fresh, msg, rejectsCode, session, sorted, user, type Open } from './store-fixtures.ts';
 import { idempotencyContract } from './store-idempotency.contract.ts';
 import { streamContract } from './store-streams.contract.ts';
+import { userOpsContract } from './store-user-ops.contract.ts';
 
 /**
  * The Store contract (src/store/store.ts), written once and run against every implementation:
@@ -20,6 +21,7 @@ export function storeContract(name: string, open: Open): void {
     groups(open);
     streamContract(open);
     idempotencyContract(open);
+    userOpsContract(open);
   });
 }
 

@@ -151,6 +151,17 @@ DROP INDEX messages_dedupe;
 CREATE UNIQUE INDEX messages_dedupe ON messages (app_id, channel, sender_user, id) WHERE dedupe;
 `,
   },
+  {
+    // User-level operations (issue 11): disabled users, and deleted users kept as tombstones.
+    version: 6,
+    name: 'disabled and deleted users',
+    sql: `
+ALTER TABLE users ADD COLUMN disabled_at INTEGER;
+ALTER TABLE users ADD COLUMN deleted_at INTEGER;
+-- Deleting a user removes them from other users' groups: find those rows without a scan.
+CREATE INDEX user_groups_member ON user_groups (app_id, user_id);
+`,
+  },
 ];
 
 /**
