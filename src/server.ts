@@ -28,13 +28,16 @@ import { createHttp } from './session/http.ts';
 import { adminRoutes } from './session/routes/admin.ts';
 import { authRoutes } from './session/routes/auth.ts';
 import { serverApiRoutes } from './session/routes/server-api.ts';
+import { userOpsRoutes } from './session/routes/user-ops.ts';
+import { disconnectRoutes } from './session/routes/disconnect.ts';
+import { limitRoutes } from './session/routes/limits.ts';
 import { connectionRoutes, clusterConnections, type ConnectionView } from './session/routes/connections.ts';
 import { clusterRoutes, Cluster } from './cluster/cluster.ts';
 import { startPresenceKeeper } from './channel/presence-keeper.ts';
-import { CONTROL_TOPIC, decodeEvent } from './protocol/events.ts';
+import { CONTROL_TOPIC, decodeEvent, type DisconnectEvent } from './protocol/events.ts';
 import { EmulationRouter } from './channel/emulation.ts';
 import { streamRoutes } from './channel/http-endpoints.ts';
-import { Disconnects } from './disconnect.ts';
+import { Disconnect, Disconnects } from './disconnect.ts';
 import { makePrivateDir, makePrivateFile } from './private-files.ts';
 
 /** A plugin bundles service features: hooks, custom commands and HTTP routes, added with `use`. */
@@ -76,12 +79,10 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
   const log = createLogger(config.logLevel);
   const nodeId = config.nodeId ?? 'node-' + randomBytes(4).toString('hex');
   const store: Store = await openStore(config.store, config.dataDir);
-  const { broker, presence, limiter } = await openBackends(config);
+  const { broker, presence, limiter, userPresence } = await openBackends(config);
   const hooks = new Hooks(log);
   for (const [name, fn] of Object.entries(config.hooks ?? {})) hooks.add(name as HookName, fn as HookFn<HookName>);
   const publisher = new Publisher(store, broker, log, config.maxStoreBatch);
-  // TODO(issue 11 item 6): a Redis implementation for clusters; until then each node knows its own connections only.
-  const userPresence: UserPresence = new MemoryUserPresence(config.presenceDelayMs);
   const core: Core = { config, log, store, broker, presence, userPresence, hooks, apps: new AppCache(store), channels: new ChannelCache(store), publisher, limiter, nodeId };
   await userPresence.start({
     online: (app, user) => hooks.after('afterUserOnline', { app, user }),
@@ -99,6 +100,9 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
     if (ev.kind === 'd') {
       core.apps.forget(ev.body);
       hub.closeApp(ev.body, Disconnects.appDeleted);
+    } else if (ev.kind === 'k') {
+      const t = JSON.parse(ev.body) as DisconnectEvent;
+      hub.disconnectMatching(t, new Disconnect(t.code, t.reason));
     }
   };
   const cluster = new Cluster(config, nodeId, log, () => hub.clients.size);
@@ -132,6 +136,9 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
     adminRoutes(http, core, adminToken);
     authRoutes(http, core, onlineDevices);
     serverApiRoutes(http, core);
+    userOpsRoutes(http, core);
+    disconnectRoutes(http, core);
+    limitRoutes(http, core, adminToken);
   }
   connectionRoutes(http, core, cluster, connections);
   // /emulation on every role (it forwards to the stream's node); the streams only on channel servers.
@@ -210,13 +217,21 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
   return server;
 }
 
-async function openBackends(config: Config): Promise<{ broker: Broker; presence: PresenceManager; limiter: RateLimiter }> {
-  if (config.broker.kind === 'memory') return { broker: new MemoryBroker(), presence: new MemoryPresence(), limiter: new MemoryRateLimiter() };
+interface Backends { broker: Broker; presence: PresenceManager; limiter: RateLimiter; userPresence: UserPresence }
+
+async function openBackends(config: Config): Promise<Backends> {
+  if (config.broker.kind === 'memory') {
+    return { broker: new MemoryBroker(), presence: new MemoryPresence(), limiter: new MemoryRateLimiter(), userPresence: new MemoryUserPresence(config.presenceDelayMs) };
+  }
   const { RedisBroker } = await import('./broker/broker-redis.ts');
   const { RedisPresence } = await import('./presence/presence-redis.ts');
   const { RedisRateLimiter } = await import('./limits/limiter-redis.ts');
+  const { RedisUserPresence } = await import('./presence/user-presence-redis.ts');
   const { url, prefix = 'xpush:' } = config.broker;
-  return { broker: new RedisBroker(url, prefix), presence: new RedisPresence(url, prefix, config.presenceTtlMs), limiter: new RedisRateLimiter(url, prefix) };
+  return {
+    broker: new RedisBroker(url, prefix), presence: new RedisPresence(url, prefix, config.presenceTtlMs), limiter: new RedisRateLimiter(url, prefix),
+    userPresence: new RedisUserPresence(url, prefix, config.presenceDelayMs, config.presenceTtlMs),
+  };
 }
 
 /** The admin credential survives restarts: generated once into the data dir, owner-only (0600). */

@@ -3,7 +3,7 @@ import type { Broker, BrokerHandler } from '../broker/broker.ts';
 import type { Store } from '../store/store.ts';
 import { onBeforeFlush, scheduleFlush } from './writer.ts';
 import { OutFrame, joinJson } from './out-frame.ts';
-import { channelTopic, decodeEvent, parseTopic, userTopic } from '../protocol/events.ts';
+import { channelTopic, decodeEvent, parseTopic, userTopic, type DisconnectEvent } from '../protocol/events.ts';
 import { pubPushJson } from '../domain/publication.ts';
 import { deliver } from './fanout.ts';
 import { Disconnects, type Disconnect } from '../disconnect.ts';
@@ -345,6 +345,21 @@ export class Hub implements BrokerHandler {
         for (const c of [...set]) if (c.session === body) c.close(Disconnects.loggedOut);
         return;
     }
+  }
+
+  /**
+   * Ends this node's connections of `t.app` that match every field given (a disconnect requested by
+   * the app's backend: one client, a user, one device of a user). Returns how many it closed.
+   */
+  disconnectMatching(t: Omit<DisconnectEvent, 'code' | 'reason'>, d: Disconnect): number {
+    const pool = t.user !== undefined ? this.users.get(userTopic(t.app, t.user)) : this.clients;
+    let n = 0;
+    for (const c of [...(pool ?? [])]) {
+      if (c.app !== t.app || (t.client !== undefined && c.id !== t.client) || (t.device !== undefined && c.device !== t.device)) continue;
+      c.close(d);
+      n++;
+    }
+    return n;
   }
 
   /** Ends every connection of an app on this node (the app was deleted). */

@@ -45,7 +45,8 @@ export class MemoryPresence implements PresenceManager {
   }
 
   async count(appId: string, channel: string): Promise<number> {
-    return this.channels.get(key(appId, channel))?.size ?? 0;
+    const k = key(appId, channel);
+    return (this.channels.get(k)?.size ?? 0) - (this.lingering.get(k)?.size ?? 0);
   }
 
   async stats(appId: string, channel: string): Promise<{ numClients: number; numUsers: number }> {

@@ -17,7 +17,7 @@ const SCRIPTS = {
   xpPresenceAdd: { numberOfKeys: 4, lua: script('presence-add.lua') },
   xpPresenceRemove: { numberOfKeys: 4, lua: script('presence-remove.lua') },
   xpPresenceGet: { numberOfKeys: 2, lua: script('presence-get.lua') },
-  xpPresenceCount: { numberOfKeys: 1, lua: script('presence-count.lua') },
+  xpPresenceCount: { numberOfKeys: 2, lua: script('presence-count.lua') },
   xpPresenceLinger: { numberOfKeys: 4, lua: script('presence-linger.lua') },
   xpPresenceEnter: { numberOfKeys: 4, lua: script('presence-enter.lua') },
   xpPresenceExpired: { numberOfKeys: 1, lua: script('presence-expired.lua') },
@@ -27,7 +27,7 @@ interface Scripts {
   xpPresenceAdd(h: string, z: string, idx: string, l: string, client: string, json: string, member: string, ttlMs: number): Promise<number>;
   xpPresenceRemove(h: string, z: string, idx: string, l: string, client: string, member: string): Promise<number>;
   xpPresenceGet(h: string, z: string): Promise<[string[], string[]]>;
-  xpPresenceCount(z: string): Promise<number>;
+  xpPresenceCount(z: string, l: string): Promise<number>;
   xpPresenceLinger(h: string, z: string, idx: string, l: string, client: string, member: string, ms: number): Promise<number>;
   xpPresenceEnter(h: string, z: string, idx: string, l: string, client: string, json: string, member: string, ttlMs: number, field: string): Promise<string>;
   xpPresenceExpired(idx: string, prefix: string, limit: number): Promise<string[]>;
@@ -69,7 +69,8 @@ export class RedisPresence implements PresenceManager {
   }
 
   async count(appId: string, channel: string): Promise<number> {
-    return guard(this.scripts.xpPresenceCount(this.keys(appId, channel)[1]));
+    const [, z, l] = this.keys(appId, channel);
+    return guard(this.scripts.xpPresenceCount(z, l));
   }
 
   async linger(appId: string, channel: string, clientId: string, ms: number): Promise<void> {

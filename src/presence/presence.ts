@@ -30,7 +30,10 @@ export interface PresenceManager {
   add(appId: string, channel: string, entry: PresenceInfo): Promise<void>;
   remove(appId: string, channel: string, clientId: string): Promise<void>;
   get(appId: string, channel: string): Promise<Record<string, PresenceInfo>>;
-  /** Live entries of the channel (lingering ones included), without reading them. */
+  /**
+   * Entries of connections still open (lingering ones not counted: a device coming back takes its
+   * own over), without reading them. What the presence size limit compares against.
+   */
   count(appId: string, channel: string): Promise<number>;
   /**
    * The connection of `clientId` is gone: keep its entry (still listed) for `ms`, then let it lapse so

@@ -22,7 +22,18 @@ export type EventKind =
   | 'x' // user was removed from channel <body> / channel <body> deleted (unsubscribe 2000)
   | 'o' // logout of session <body>: close its connections
   | 'd' // control: app <body> was deleted: close its connections, forget it
+  | 'k' // control: close the connections matching <body> (JSON DisconnectEvent: app, client?, user?, device?, code, reason)
   | 'e'; // node: emulation request <body> (JSON) for a stream held by this node, or its answer
+
+/** The body of a 'k' control event: which connections of an app to close, and with what. */
+export interface DisconnectEvent {
+  app: string;
+  client?: string;
+  user?: string;
+  device?: string;
+  code: number;
+  reason: string;
+}
 
 export function encodeEvent(kind: EventKind, offset: number, body: string): string {
   return `${kind}|${offset}|${body}`;
