@@ -3,5 +3,5 @@ export { XPushError } from '../errors.ts';
 export type { CreateChannelOptions, UserSearch } from './api.ts';
 export type {
   XPushOptions, XPushEvents, Message, MessageMeta, Actor, ConnectedInfo, DisconnectedInfo, ReadInfo, SendResult,
-  ChannelView, UnreadCount, HistoryPage, UserEntry, Tokens,
+  ChannelView, UnreadCount, HistoryPage, UserEntry, Tokens, DeviceInfo,
 } from './types.ts';
