@@ -176,6 +176,7 @@ test("delete: the user's connections close (3503 \"user deleted\"); their messag
   assert.equal(page.messages[0]!.meta.offset, sent.offset);
   assert.deepEqual(await bob.xp.users.get('alice'), { user: 'alice', profile: {}, deleted: true });
   assert.deepEqual(await bob.xp.members('room'), ['bob']);
+  assert.equal((await api(ts, app, 'GET', '/channels/room')).body.owner, 'alice', 'channels the user owned stay');
   assert.deepEqual(await bob.xp.groupMembers('friends'), []);
   assert.deepEqual((await api(ts, app, 'GET', '/users/alice')).body, { user: 'alice', profile: {}, deleted: true });
   assert.deepEqual((await api(ts, app, 'GET', '/users?prefix=al')).body.users, []);
@@ -218,6 +219,15 @@ test('change my password (XPush SDK): the old one is required; my other devices 
   await phone.xp.refresh(); // its session lives on
   assert.equal((await login(ts, app, 'alice', PASSWORD)).status, 401);
   assert.equal((await login(ts, app, 'alice', 'a-new-password-1')).status, 200);
+});
+
+test('change my password: wrong old passwords are throttled like logins (111)', async (t) => {
+  const ts = await startServer(t, { loginThrottle: { userIpFailures: 2 } });
+  const app = await ts.createApp();
+  const phone = await loggedIn(t, ts, app, 'alice', 'phone');
+  for (let i = 0; i < 2; i++) await assert.rejects(phone.xp.changePassword('wrong-guess-' + i, 'a-new-password-1'), (e: { code?: number }) => e.code === 101);
+  await assert.rejects(phone.xp.changePassword(PASSWORD, 'a-new-password-1'), (e: { code?: number; status?: number }) => e.code === 111 && e.status === 429);
+  assert.equal((await login(ts, app, 'alice', PASSWORD)).status, 429, 'the same budget as logins: login from here waits too');
 });
 
 test('my devices (XPush SDK): list them with online state, log out another one; not a stranger\'s', async (t) => {
