@@ -67,9 +67,9 @@ function readToken(dataDir: string): string | undefined {
   }
 }
 
-function print(v: unknown): void {
-  process.stdout.write(JSON.stringify(v) + '\n');
-}
+/** Where the commands write their output (stdout; a test passes its own). */
+export type Out = (text: string) => void;
+const stdout: Out = (text) => void process.stdout.write(text);
 
 const u = (user: string): string => `/users/${encodeURIComponent(user)}`;
 
@@ -83,7 +83,8 @@ async function readPassword(given: string | undefined): Promise<string> {
   return line;
 }
 
-export function registerUserCommands(program: Command): void {
+export function registerUserCommands(program: Command, out: Out = stdout): void {
+  const print = (v: unknown): void => out(JSON.stringify(v) + '\n');
   const user = program.command('user').description('user operations on a running server (HTTP API)');
   remote(user.command('send <app> <user> <json>').description("push a message (JSON) to every connection of a user"))
     .action(async (app: string, id: string, json: string, o: RemoteOptions) => {
@@ -120,7 +121,8 @@ export function registerUserCommands(program: Command): void {
 }
 
 /** `xpush app limits <app> [--set name=value…] [--reset name…]`: shows (and changes) an app's limits. */
-export function registerLimitsCommand(appCmd: Command): void {
+export function registerLimitsCommand(appCmd: Command, out: Out = stdout): void {
+  const print = (v: unknown): void => out(JSON.stringify(v) + '\n');
   const collect = (v: string, prev: string[]): string[] => [...prev, v];
   remote(appCmd.command('limits <app>').description("show an app's limits in effect; --set / --reset change its overrides"))
     .option('--set <name=value>', 'override one limit (repeatable)', collect, [])
@@ -139,6 +141,6 @@ export function registerLimitsCommand(appCmd: Command): void {
       if (Object.keys(limits).length) await r.admin('PATCH', `/v1/admin/apps/${a}/settings`, { limits });
       const got = await r.admin<{ limits: Record<string, number>; overrides: Record<string, number> }>('GET', `/v1/admin/apps/${a}/limits`);
       if (o.json) return print(got);
-      for (const [k, v] of Object.entries(got.limits)) process.stdout.write(`${k}\t${v}\t${k in got.overrides ? 'app' : 'default'}\n`);
+      for (const [k, v] of Object.entries(got.limits)) out(`${k}\t${v}\t${k in got.overrides ? 'app' : 'default'}\n`);
     });
 }

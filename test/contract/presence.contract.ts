@@ -187,7 +187,8 @@ export function presenceContract(
 
       it('lets untouched entries lapse; each lapsed entry is claimed by exactly one node', async (t) => {
         const ns = `ns${++seq}`;
-        const ttl = 400;
+        // Long enough that adding the 61 entries stays inside it on a loaded machine.
+        const ttl = 1200;
         const a = open(t, ns, ttl);
         const b = open(t, ns, ttl);
         const dead: PresenceEntry[] = [];

@@ -1,24 +1,31 @@
-// Issue 11: the CLI's user operations and per-app limits (`xpush user …`, `xpush app limits …`),
-// run as real processes against a running server, with a real client on the other end.
+// Issue 11: the CLI's user operations and per-app limits (`xpush user …`, `xpush app limits …`)
+// against a running server, with a real client on the other end. The commands run in this process
+// (the same commander program the bin builds, with its output collected); one runs as the real
+// `bin/xpush.js` process, reading the new password from stdin.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { execFile, spawn } from 'node:child_process';
-import { promisify } from 'node:util';
+import { spawn } from 'node:child_process';
+import { Command } from 'commander';
+import { registerLimitsCommand, registerUserCommands } from '../../src/cli/user-commands.ts';
 import { startServer } from '../helpers/server.ts';
 import { userSession } from '../helpers/clients.ts';
 import { closesOf } from '../helpers/closes.ts';
 import { connectSdk, messagesOf, tokenFor, waitFor } from './e2e-kit.ts';
 
-const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
-test('xpush user send / disconnect / disable / enable / set-password / revoke-sessions / delete, and xpush app limits', { timeout: 90_000 }, async (t) => {
+test('xpush user send / disconnect / disable / enable / set-password / revoke-sessions / delete, and xpush app limits', { timeout: 60_000 }, async (t) => {
   const ts = await startServer(t);
   const app = await ts.createApp();
   const cli = async (...args: string[]): Promise<string> => {
-    const { stdout } = await run(process.execPath, ['bin/xpush.js', ...args, '--url', ts.url, '--admin-token', ts.adminToken], { cwd: ROOT, timeout: 20_000 });
-    return stdout;
+    let out = '';
+    const program = new Command('xpush').exitOverride();
+    registerLimitsCommand(program.command('app'), (s) => void (out += s));
+    registerUserCommands(program, (s) => void (out += s));
+    const token = args.includes('--admin-token') ? [] : ['--admin-token', ts.adminToken];
+    await program.parseAsync([...args, '--url', ts.url, ...token], { from: 'user' });
+    return out;
   };
   const bob = await connectSdk(t, ts.wsUrl, await tokenFor(ts, app, 'bob', 'phone'));
   const got = messagesOf(bob.c);
@@ -64,5 +71,5 @@ test('xpush user send / disconnect / disable / enable / set-password / revoke-se
   assert.deepEqual(reset.overrides, { maxPresenceSize: 10 });
   await assert.rejects(cli('app', 'limits', app.id, '--set', 'maxChannelsPerConnection=0'), /400/);
   await assert.rejects(cli('app', 'limits', app.id, '--set', 'oops'), /name=value/);
-  await assert.rejects(run(process.execPath, ['bin/xpush.js', 'user', 'disable', app.id, 'bob', '--url', ts.url, '--admin-token', 'wrong'], { cwd: ROOT }), /401/);
+  await assert.rejects(cli('user', 'disable', app.id, 'bob', '--admin-token', 'wrong'), /401/);
 });
