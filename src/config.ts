@@ -114,6 +114,34 @@ export interface Config {
   maxMessageBytes: number;
   /** Channels one connection may subscribe to; beyond gets error 106. Default 128. */
   maxChannelsPerConnection: number;
+  /**
+   * Live connections one user may hold cluster-wide (all devices); one more is closed with 3504
+   * "connection limit" (the SDKs stop reconnecting). Leave room for a dropped connection the server
+   * has not noticed yet (until its ping times out). 0 = no limit. Per app: settings `limits`. Default 0.
+   */
+  maxConnectionsPerUser: number;
+  /**
+   * Live connections one app may hold cluster-wide; beyond, connect gets error 106 marked temporary
+   * (the SDKs retry with backoff until a slot frees). 0 = no limit. Per app: settings `limits`. Default 0.
+   */
+  maxConnectionsPerApp: number;
+  /** Connection attempts one client IP may make to one app per minute; beyond, error 111 (temporary). 0 = off. Default 0. */
+  connectsPerIpPerMinute: number;
+  /**
+   * Publishes one user may make per second (all their connections, cluster-wide); beyond, error 111
+   * (temporary). Costs one limiter call per publish (a Redis round trip in a cluster). 0 = off. Default 0.
+   */
+  publishesPerUserPerSecond: number;
+  /** Publishes per second into one channel (users and the backend together); beyond, error 111 / HTTP 429. 0 = off. Default 0. */
+  publishesPerChannelPerSecond: number;
+  /** Members one channel may have; adding past it gets error 106 and adds nobody. 0 = no limit. Default 0. */
+  maxMembersPerChannel: number;
+  /**
+   * Connections a channel's presence may list; a client `subscribe` past it gets error 106
+   * (server-side subscriptions of members are not refused: members are capped by maxMembersPerChannel).
+   * 0 = no limit. Default 0.
+   */
+  maxPresenceSize: number;
   /** Longest channel name. Default 255. */
   maxChannelNameLength: number;
   /** Malformed or refused commands tolerated per connection before closing with 3509. Default 20. */
@@ -198,6 +226,13 @@ export const defaultConfig: Config = {
   maxFrameBytes: 262_144,
   maxMessageBytes: 65_536,
   maxChannelsPerConnection: 128,
+  maxConnectionsPerUser: 0,
+  maxConnectionsPerApp: 0,
+  connectsPerIpPerMinute: 0,
+  publishesPerUserPerSecond: 0,
+  publishesPerChannelPerSecond: 0,
+  maxMembersPerChannel: 0,
+  maxPresenceSize: 0,
   maxChannelNameLength: 255,
   maxErrorsPerConnection: 20,
   maxCommandsPerSecond: 1000,
@@ -237,6 +272,14 @@ export function resolveConfig(input: ConfigInput = {}): Config {
   for (const k of positive) {
     const v = c[k];
     if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new TypeError(`config.${k} must be a positive number, got ${String(v)}`);
+  }
+  const zeroIsOff: (keyof Config)[] = [
+    'maxConnectionsPerUser', 'maxConnectionsPerApp', 'connectsPerIpPerMinute', 'publishesPerUserPerSecond', 'publishesPerChannelPerSecond',
+    'maxMembersPerChannel', 'maxPresenceSize',
+  ];
+  for (const k of zeroIsOff) {
+    const v = c[k];
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new TypeError(`config.${k} must be an integer >= 0 (0 = no limit), got ${String(v)}`);
   }
   if (!Number.isInteger(c.port) || c.port < 0 || c.port > 65535) throw new TypeError(`config.port must be 0..65535, got ${c.port}`);
   if (!['all', 'session', 'channel'].includes(c.role)) throw new TypeError(`config.role must be all, session or channel, got ${c.role}`);

@@ -57,6 +57,10 @@ export const Disconnects = {
   loggedOut: new Disconnect(3503, 'logged out'),
   /** The app was deleted: terminal. */
   appDeleted: new Disconnect(3503, 'app deleted'),
+  /** The user was disabled by the app's backend: terminal (connect is refused until enabled). */
+  userDisabled: new Disconnect(3503, 'user disabled'),
+  /** The user was deleted by the app's backend: terminal. */
+  userDeleted: new Disconnect(3503, 'user deleted'),
 } as const;
 
 /** True when the official SDKs will reconnect after this code. */

@@ -31,6 +31,8 @@ import { createHttp } from './session/http.ts';
 import { adminRoutes } from './session/routes/admin.ts';
 import { authRoutes } from './session/routes/auth.ts';
 import { serverApiRoutes } from './session/routes/server-api.ts';
+import { userOpsRoutes } from './session/routes/user-ops.ts';
+import { limitRoutes } from './session/routes/limits.ts';
 import { connectionRoutes, clusterConnections, type ConnectionView } from './session/routes/connections.ts';
 import { disconnectRoutes } from './session/routes/disconnect.ts';
 import { directoryRoutes } from './session/routes/directory.ts';
@@ -43,7 +45,7 @@ import { startRetention } from './domain/retention.ts';
 import { CONTROL_TOPIC, decodeEvent } from './protocol/events.ts';
 import { EmulationRouter } from './channel/emulation.ts';
 import { streamRoutes } from './channel/http-endpoints.ts';
-import { Disconnects } from './disconnect.ts';
+import { Disconnect, Disconnects } from './disconnect.ts';
 import { makePrivateDir, makePrivateFile } from './private-files.ts';
 import { openBlobStore, blobStoreKind } from './files/open-blob-store.ts';
 import { fileRoutes } from './files/routes.ts';
@@ -110,13 +112,11 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
     const where = blobStoreKind(config) === 'fs' ? ` under ${config.blobDir ?? path.join(config.dataDir, 'files')}` : '';
     throw new InfraError(`blob store (${blobStoreKind(config)})`, config.blobDir ? 'blobDir' : 'dataDir', `cannot open the file store${where}`, err);
   });
-  const { broker, presence, limiter, live } = await openBackends(config, metrics);
+  const { broker, presence, limiter, live, userPresence } = await openBackends(config, metrics);
   const hooks = new Hooks(log);
   for (const [name, fn] of Object.entries(config.hooks ?? {})) hooks.add(name as HookName, fn as HookFn<HookName>);
   const publisher = new Publisher(store, broker, log, config.maxStoreBatch, metrics);
   const livePublisher = new LivePublisher(live, broker, log, metrics);
-  // TODO(issue 11 item 6): a Redis implementation for clusters; until then each node knows its own connections only.
-  const userPresence: UserPresence = new MemoryUserPresence(config.presenceDelayMs);
   const core: Core = { config, log, store, broker, presence, userPresence, hooks, apps: new AppCache(store), channels: new ChannelCache(store), publisher, livePublisher, live, limiter, metrics, nodeId, blobs };
   await userPresence.start({
     online: (app, user) => hooks.after('afterUserOnline', { app, user }),
@@ -198,6 +198,8 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
     watchers = watchRoutes(http, core, hub);
     consoleRoutes(http, cluster, adminToken);
     fileRoutes(http, core);
+    userOpsRoutes(http, core);
+    limitRoutes(http, core, adminToken);
   }
   connectionRoutes(http, core, cluster, connections);
   // /emulation on every role (it forwards to the stream's node); the streams only on channel servers.
@@ -310,17 +312,26 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
   return server;
 }
 
-async function openBackends(config: Config, metrics: Metrics): Promise<{ broker: Broker; presence: PresenceManager; limiter: RateLimiter; live: LiveStreams }> {
-  if (config.broker.kind === 'memory') return { broker: new MemoryBroker(), presence: new MemoryPresence(), limiter: new MemoryRateLimiter(), live: new MemoryLiveStreams() };
+interface Backends { broker: Broker; presence: PresenceManager; limiter: RateLimiter; live: LiveStreams; userPresence: UserPresence }
+
+async function openBackends(config: Config, metrics: Metrics): Promise<Backends> {
+  if (config.broker.kind === 'memory') {
+    return {
+      broker: new MemoryBroker(), presence: new MemoryPresence(), limiter: new MemoryRateLimiter(), live: new MemoryLiveStreams(),
+      userPresence: new MemoryUserPresence(config.presenceDelayMs),
+    };
+  }
   const { RedisBroker } = await import('./broker/broker-redis.ts');
   const { RedisPresence } = await import('./presence/presence-redis.ts');
   const { RedisRateLimiter } = await import('./limits/limiter-redis.ts');
   const { RedisLiveStreams } = await import('./streams/live-streams-redis.ts');
+  const { RedisUserPresence } = await import('./presence/user-presence-redis.ts');
   const { url, prefix = 'xpush:' } = config.broker;
   const broker = new RedisBroker(url, prefix, { onReceiveLag: (s, self) => metrics.brokerReceived(s, self) });
   return {
     broker, presence: new RedisPresence(url, prefix, config.presenceTtlMs),
     limiter: new RedisRateLimiter(url, prefix), live: new RedisLiveStreams(url, prefix),
+    userPresence: new RedisUserPresence(url, prefix, config.presenceDelayMs, config.presenceTtlMs),
   };
 }
 

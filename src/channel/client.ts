@@ -12,6 +12,8 @@ import { Errors, XPushError, toXPushError } from '../errors.ts';
 import { Disconnect, Disconnects } from '../disconnect.ts';
 import { COMMANDS, REPLIED } from './commands/index.ts';
 import { subscribeServerSide, unsubscribeByServer, leaveAll } from './commands/subscribe.ts';
+import { defaultLimits } from '../limits/app-limits.ts';
+import type { AppLimits } from '../protocol/app-settings.ts';
 
 type Command = { id: number; name: CommandName; body: Record<string, unknown> };
 
@@ -32,6 +34,7 @@ export class Client implements Conn, HubClient {
   connected = false;
   closed = false;
   autoSubscribe = false;
+  limits: AppLimits;
   readonly subs = new Map<string, Sub>();
   readonly openedAt = Date.now();
   /** When the unanswered ping was sent (0 = none outstanding). */
@@ -55,8 +58,10 @@ export class Client implements Conn, HubClient {
     readonly ctx: ChannelContext,
     /** Emulation session id, for the HTTP-streaming transports. */
     readonly emulationSession: string | undefined = undefined,
+    readonly ip = '',
   ) {
     const cfg = ctx.core.config;
+    this.limits = defaultLimits(cfg);
     this.tokens = cfg.maxCommandsPerSecond * 2;
     this.writer = new Writer(transport, cfg.maxWriteBufferBytes, () => {
       ctx.core.metrics.slowConsumer();
@@ -88,6 +93,7 @@ export class Client implements Conn, HubClient {
     this.info = id.info;
     this.expiresAt = id.expiresAt;
     this.autoSubscribe = id.autoSubscribe;
+    this.limits = id.limits;
     this.connected = true;
   }
 
@@ -253,11 +259,24 @@ export class Client implements Conn, HubClient {
     metrics.disconnected(d.code);
     log.debug({ client: this.id, app: this.app || undefined, user: this.user || undefined, code: d.code, reason: d.reason, connected: this.connected }, 'client disconnected');
     if (!this.connected) return;
-    leaveAll(this);
+    // A connection that dropped (rather than closed on purpose or for good) lingers in presence: if
+    // the device is back within presenceDelayMs, its channels see no leave/join pair.
+    leaveAll(this, lingers(d.code) ? this.ctx.core.config.presenceDelayMs : 0);
     this.ctx.hub.removeClient(this);
     this.ctx.core.userPresence.disconnected(this.app, this.user, this.id).catch((err) => this.ctx.core.log.warn({ err }, 'user presence update failed'));
     this.ctx.core.hooks.after('afterDisconnect', { ...this.actor, code: d.code, reason: d.reason });
   }
+}
+
+/**
+ * Whether a closed connection's presence lingers: not after a clean close by the client (1000, or
+ * 1005 without a code: `disconnect()` in the SDKs) nor after a terminal code (kicked, logged out,
+ * limits: the SDK will not come back); yes after a drop (1001 page unload, 1006 lost link, no pong,
+ * shutdown and the other reconnect codes).
+ */
+export function lingers(code: number): boolean {
+  if (code === 1000 || code === 1005) return false;
+  return !((code >= 3500 && code < 4000) || (code >= 4500 && code < 5000));
 }
 
 /** The disconnect that ends a unidirectional connection whose connect failed with `err`. */

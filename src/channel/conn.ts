@@ -3,6 +3,7 @@ import type { ChannelContext } from './context.ts';
 import type { OutFrame } from './out-frame.ts';
 import type { Encoding, TransportName } from './transport.ts';
 import type { HubClient } from './hub.ts';
+import type { AppLimits } from '../protocol/app-settings.ts';
 
 export interface Sub {
   channel: string;
@@ -24,6 +25,8 @@ export interface Identity {
   /** Token expiry, ms since epoch. */
   expiresAt: number;
   autoSubscribe: boolean;
+  /** The app's limits at connect time (docs/limits.md). */
+  limits: AppLimits;
 }
 
 /**
@@ -39,6 +42,10 @@ export interface Conn extends HubClient {
   readonly session: string | undefined;
   readonly info: unknown;
   readonly actor: Actor;
+  /** The client's IP address (X-Forwarded-For honoured per config.trustProxy); '' when unknown. */
+  readonly ip: string;
+  /** The app's limits, read at connect (config defaults before). */
+  readonly limits: AppLimits;
   readonly closed: boolean;
   readonly transport: { readonly name: TransportName; readonly encoding: Encoding; readonly emulation: boolean; readonly bidirectional: boolean };
   /** Emulation session id (HTTP-streaming transports), announced in the connect reply. */

@@ -11,6 +11,7 @@ import { decodeCommandFrame } from '../protocol/protobuf/codec.ts';
 import { Disconnects } from '../disconnect.ts';
 import { originAllowed } from './origin.ts';
 import { serveIgnoringUpgrade } from './ignore-upgrade.ts';
+import { clientIpOf } from './client-ip.ts';
 
 export const WS_PATH = '/connection/websocket';
 /** The WebSocket subprotocol of the Protobuf encoding (as Centrifugo and the official SDKs name it). */
@@ -27,9 +28,11 @@ export class Gateway {
   /** Every live connection on this node, connected or not yet. */
   readonly clients = new Set<Client>();
   private accepting = true;
+  private readonly ipOf: (req: IncomingMessage) => string;
 
   constructor(private readonly ctx: ChannelContext) {
     const cfg = ctx.core.config;
+    this.ipOf = clientIpOf(cfg.trustProxy);
     this.wss = new WebSocketServer({
       noServer: true, maxPayload: cfg.maxFrameBytes, perMessageDeflate: cfg.perMessageDeflate, clientTracking: false,
       // The Protobuf SDKs offer `centrifuge-protobuf`; anything else (or nothing) is JSON.
@@ -53,7 +56,7 @@ export class Gateway {
       }
       this.wss.handleUpgrade(req, socket, head, (ws) => {
         const pb = ws.protocol === PROTOBUF_SUBPROTOCOL || /[?&]format=protobuf(&|$)/.test(req.url ?? '');
-        this.onWebSocket(ws, socket as Socket, pb ? 'protobuf' : 'json');
+        this.onWebSocket(ws, socket as Socket, pb ? 'protobuf' : 'json', this.ipOf(req));
       });
     });
     const cfg = this.ctx.core.config;
@@ -72,9 +75,9 @@ export class Gateway {
     this.clients.add(c);
   }
 
-  private onWebSocket(ws: WebSocket, socket: Socket, encoding: Encoding): void {
+  private onWebSocket(ws: WebSocket, socket: Socket, encoding: Encoding, ip: string): void {
     const raw = this.ctx.core.config.perMessageDeflate ? undefined : socket;
-    const c = new Client(new WebSocketTransport(ws, raw, encoding), encoding === 'json' ? decodeJson : this.decodeProtobuf, this.ctx);
+    const c = new Client(new WebSocketTransport(ws, raw, encoding), encoding === 'json' ? decodeJson : this.decodeProtobuf, this.ctx, undefined, ip);
     this.adopt(c);
     ws.on('message', onMessage);
     ws.on('close', onClose);

@@ -79,7 +79,7 @@ export async function streamRoutes(http: FastifyInstance, deps: StreamDeps): Pro
       const transport = new HttpStreamTransport(name, encoding, res);
       const session = transport.emulation ? deps.router.newSession() : undefined;
       const decode = encoding === 'json' ? decodeJson : (b: Buffer) => decodeCommandFrame(b, ctx.core.config.maxFrameBytes);
-      const c = new Client(transport, decode, ctx, session);
+      const c = new Client(transport, decode, ctx, session, req.ip);
       gateway.adopt(c);
       if (session) deps.router.register(session, c);
       res.on('close', () => {

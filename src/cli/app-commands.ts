@@ -1,3 +1,4 @@
+import { registerLimitsCommand } from './user-commands.ts';
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { createApp } from '../session/routes/admin.ts';
@@ -15,6 +16,7 @@ type Json = { json?: boolean };
 export function appCommands(program: Command, io: CliIo): void {
   const out = io.out;
   const app = program.command('app').description('manage apps (tenants)');
+  registerLimitsCommand(app, (t) => io.out(t));
   const withStoreOpts = (cmd: Command): Command => storeOptions(configOption(cmd));
 
   withStoreOpts(app.command('create <name>').description('create an app: prints its id, public key and secret'))

@@ -1,6 +1,6 @@
 import { XPushError } from '../errors.ts';
 import type { LoginResult } from '../protocol/http.ts';
-import type { Tokens, UserEntry } from './types.ts';
+import type { DeviceInfo, Tokens, UserEntry } from './types.ts';
 
 /** How long a node lookup may take before the SDK falls back to the session server's origin. */
 const NODE_LOOKUP_TIMEOUT_MS = 3000;
@@ -67,9 +67,20 @@ export class SessionClient {
     if (access) await this.request('POST', `${this.appPath}/auth/logout`, {}, { authorization: `Bearer ${access}` });
   }
 
-  async devices(): Promise<unknown[]> {
-    const r = await this.request<{ devices: unknown[] }>('GET', `${this.appPath}/me/devices`, undefined, this.#bearer());
+  async devices(): Promise<DeviceInfo[]> {
+    const r = await this.request<{ devices: DeviceInfo[] }>('GET', `${this.appPath}/me/devices`, undefined, this.#bearer());
     return r.devices;
+  }
+
+  /** Logs out one of the user's devices by its session id (from `devices()`). */
+  async revokeDevice(session: string): Promise<void> {
+    await this.request('DELETE', `${this.appPath}/me/devices/${encodeURIComponent(session)}`, undefined, this.#bearer());
+  }
+
+  /** Changes the password; the server logs out the user's other devices and answers how many. */
+  async changePassword(oldPassword: string, newPassword: string): Promise<number> {
+    const r = await this.request<{ revokedSessions: number }>('POST', `${this.appPath}/me/password`, { oldPassword, newPassword }, this.#bearer());
+    return r.revokedSessions;
   }
 
   /**

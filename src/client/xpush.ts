@@ -10,7 +10,7 @@ import { routedTransports, DEFAULT_TRANSPORTS } from './transports.ts';
 import { uploadFile, signedUrl, type FileRef, type FileSource, type SendFileOptions } from './files.ts';
 import type { UploadResult } from '../protocol/files.ts';
 import type {
-  Actor, ConnectedInfo, HistoryPage, Message, SendResult, Tokens, UnreadCount, UserEntry, XPushOptions,
+  Actor, ConnectedInfo, DeviceInfo, HistoryPage, Message, SendResult, Tokens, UnreadCount, UserEntry, XPushOptions,
 } from './types.ts';
 
 /**
@@ -97,8 +97,25 @@ export class XPush extends XPushApi {
     this.#keeper.source = null;
   }
 
-  devices(): Promise<unknown[]> {
+  /** The user's logged-in devices (one per session), each with whether it is online now. */
+  devices(): Promise<DeviceInfo[]> {
     return this.#session.devices();
+  }
+
+  /**
+   * Logs out another of the user's devices (its `session` from `devices()`): its refresh token stops
+   * working and its connections close with 3503. Revoking this device's own session is `logout()`.
+   */
+  revokeDevice(session: string): Promise<void> {
+    return this.#session.revokeDevice(session);
+  }
+
+  /**
+   * Changes the password (the old one is required; wrong → 101, too many wrong tries → 111). Every
+   * other device of the user is logged out; this one stays. Resolves with how many were logged out.
+   */
+  changePassword(oldPassword: string, newPassword: string): Promise<number> {
+    return this.#session.changePassword(oldPassword, newPassword);
   }
 
   /**

@@ -6,6 +6,7 @@ import { verifyPassword, burnPasswordTime } from '../auth/passwords.ts';
 import { mintToken, newRefreshToken, randomId, sha256 } from '../auth/tokens.ts';
 import { encodeEvent, userTopic } from '../protocol/events.ts';
 import { loginGate } from './login-throttle.ts';
+import { requireActiveUser } from './user-state.ts';
 
 export type { LoginResult };
 
@@ -24,6 +25,8 @@ export async function login(core: Core, app: string, user: string, password: str
   }
   if (!(await verifyPassword(u.passwordHash, password))) throw Errors.unauthorized.with('wrong user or password');
   await gate.succeeded();
+  // Told only to someone who knows the password.
+  if (u.disabledAt !== undefined) throw Errors.permissionDenied.with('this user is disabled');
   const now = Date.now();
   const refresh = newRefreshToken();
   const session = randomId();
@@ -48,6 +51,7 @@ export async function refresh(core: Core, app: string, refreshToken: string): Pr
   const now = Date.now();
   if (!s) return reused(core, app, hash, now);
   if (s.revokedAt !== null || s.expiresAt <= now) throw Errors.unauthorized.with('refresh token is invalid, expired or revoked; log in again');
+  await requireActiveUser(core, app, s.userId);
   const next = newRefreshToken();
   if (!(await core.store.sessions.rotate(app, s.id, hash, next.hash, now, now + core.config.refreshTokenTtlSec * 1000))) {
     // Another request rotated this very token between our read and our swap.

@@ -6,6 +6,7 @@ import type { ChannelNamespace } from '../config.ts';
 import { Errors } from '../errors.ts';
 import type { ChannelView, ChannelEntry } from '../protocol/results.ts';
 import { channelTopic, encodeEvent, userTopic } from '../protocol/events.ts';
+import { appLimits, cap } from '../limits/app-limits.ts';
 
 /** `actor === null` is the app's backend (server API): allowed everything. */
 export type Caller = Actor | null;
@@ -77,6 +78,8 @@ export async function createChannel(core: Core, app: string, caller: Caller, inp
     app, actor: caller, channel: input.channel, type: input.type ?? 'members', members: [...new Set(input.members ?? [])], data: input.data ?? null,
   });
   const members = [...new Set(owner ? [owner, ...p.members] : p.members)];
+  const max = cap((await appLimits(core, app)).maxMembersPerChannel);
+  if (max !== undefined && members.length > max) throw Errors.limitExceeded.with(`a channel has at most ${max} members; ${members.length} were given`);
   await checkUsersExist(core, app, members);
   const rec: ChannelRecord = {
     appId: app, name: input.channel, type: p.type, data: p.data, ownerId: owner,
@@ -117,7 +120,8 @@ export async function addMembers(core: Core, app: string, caller: Caller, channe
   const ch = await requireOwner(core, app, channel, caller);
   if (ch.type !== 'members') throw Errors.badRequest.with('open channels have no member list to edit; users join them');
   await checkUsersExist(core, app, users);
-  const added = await core.store.channels.addMembers(app, channel, [...new Set(users)], Date.now());
+  const max = cap((await appLimits(core, app)).maxMembersPerChannel);
+  const added = await core.store.channels.addMembers(app, channel, [...new Set(users)], Date.now(), max);
   for (const u of added) await notifyUser(core, app, u, 's', channel);
   return added;
 }
@@ -135,7 +139,8 @@ export async function joinChannel(core: Core, app: string, caller: Actor, channe
   if (ch.type !== 'open' && !(await core.store.channels.isMember(app, channel, caller.user))) {
     throw Errors.permissionDenied.with('members channels are joined by invitation (channel.members.add)');
   }
-  const added = await core.store.channels.addMembers(app, channel, [caller.user], Date.now());
+  const max = cap((await appLimits(core, app)).maxMembersPerChannel);
+  const added = await core.store.channels.addMembers(app, channel, [caller.user], Date.now(), max);
   if (added.length) await notifyUser(core, app, caller.user, 's', channel);
   return getChannel(core, app, caller, channel);
 }

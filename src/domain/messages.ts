@@ -5,6 +5,7 @@ import type { ChannelKind, MessageRecord, NewMessage } from '../store/store.ts';
 import { publicationOf } from './publication.ts';
 import { rangeWithin } from './bounded-range.ts';
 import { Errors } from '../errors.ts';
+import { appLimits, checkPublishRate } from '../limits/app-limits.ts';
 import type { PublishAck, HistoryPage } from '../protocol/results.ts';
 
 export interface PublishInput {
@@ -36,9 +37,15 @@ export interface PreparedPublish {
   cacheSize: number;
 }
 
-/** Everything before the store: may await (hooks, channel lookup), so callers that need order chain it. */
+/**
+ * Everything before the store: may await (hooks, channel lookup, the app's publish rates and message
+ * size), so callers that need order chain it. The per-user rate counts a connection's publishes
+ * (`sender.client` set); the per-channel rate counts every publish.
+ */
 export async function preparePublish(core: Core, app: string, sender: Actor, input: PublishInput): Promise<PreparedPublish> {
   const ch = await core.channels.require(app, input.channel);
+  const limits = await appLimits(core, app);
+  await checkPublishRate(core, app, input.channel, sender.client ? sender.user : undefined, limits);
   let event = input.event ?? 'message';
   let data: unknown = input.data === undefined ? null : input.data;
   if (core.hooks.has('beforePublish')) {
@@ -47,7 +54,7 @@ export async function preparePublish(core: Core, app: string, sender: Actor, inp
     data = p.data;
   }
   const size = Buffer.byteLength(JSON.stringify(data) ?? 'null');
-  if (size > core.config.maxMessageBytes) throw Errors.limitExceeded.with(`message data is ${size} bytes; the limit is ${core.config.maxMessageBytes}`);
+  if (size > limits.maxMessageBytes) throw Errors.limitExceeded.with(`message data is ${size} bytes; the limit is ${limits.maxMessageBytes}`);
   return {
     epoch: ch.epoch,
     kind: ch.kind,

@@ -12,8 +12,11 @@ export type { UserView };
 export type Viewer = { user: string } | 'backend';
 
 export function userView(u: UserRecord, viewer: Viewer): UserView {
+  if (u.deletedAt !== undefined) return { user: u.userId, profile: {}, deleted: true };
   const own = viewer === 'backend' || viewer.user === u.userId;
-  return own ? { user: u.userId, profile: u.profile, privateProfile: u.privateProfile } : { user: u.userId, profile: u.profile };
+  const v: UserView = own ? { user: u.userId, profile: u.profile, privateProfile: u.privateProfile } : { user: u.userId, profile: u.profile };
+  if (viewer === 'backend' && u.disabledAt !== undefined) v.disabled = true;
+  return v;
 }
 
 export async function register(core: Core, app: string, user: string, password: string, profile: Fields = {}, privateProfile: Fields = {}): Promise<UserView> {
@@ -45,6 +48,7 @@ export async function getUser(core: Core, app: string, user: string, viewer: Vie
 /** Replaces the public and/or private profile (each one given) of `user`; answers with the full view. */
 export async function updateProfile(core: Core, app: string, user: string, parts: { profile?: Fields; privateProfile?: Fields }): Promise<UserView> {
   if (!parts.profile && !parts.privateProfile) throw Errors.badRequest.with('give profile and/or privateProfile');
+  if ((await core.store.users.get(app, user))?.deletedAt !== undefined) throw Errors.notFound.with(`user "${user}" was deleted`);
   if (!(await core.store.users.updateProfile(app, user, parts))) throw Errors.notFound.with(`user "${user}" does not exist`);
   return getUser(core, app, user, 'backend');
 }

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import type { Redis } from 'ioredis';
 import { closeRedis, redisConnection } from '../broker/redis-connection.ts';
 import type { PresenceEntry, PresenceInfo, PresenceManager } from './presence.ts';
@@ -6,71 +7,37 @@ import { Errors } from '../errors.ts';
 /** Most lapsed entries claimed per script run: keeps one run short so Redis is never blocked for long. */
 const EXPIRE_BATCH = 500;
 
-// Scripts read the time from Redis (TIME), not from the node: nodes with skewed clocks then agree on
-// what has lapsed. They build per-channel keys from the index member, so they need a single Redis
-// (not Redis Cluster), which is what the broker needs too.
-const NOW = `local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-`;
+/** A script of lua/, behind the shared prelude (Redis time, lingering-field helper). */
+function script(name: string): string {
+  const read = (f: string): string => fs.readFileSync(new URL(`./lua/${f}`, import.meta.url), 'utf8');
+  return `${read('now.lua')}\n${read(name)}`;
+}
 
-/** KEYS: hash, zset, index · ARGV: client, entry JSON, index member, ttlMs. Upsert + new expiry. */
-const ADD = `${NOW}
-local exp = now + tonumber(ARGV[4])
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('ZADD', KEYS[2], exp, ARGV[1])
-redis.call('ZADD', KEYS[3], exp, ARGV[3])
-return exp`;
-
-/** KEYS: hash, zset, index · ARGV: client, index member. */
-const REMOVE = `redis.call('HDEL', KEYS[1], ARGV[1])
-redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('ZREM', KEYS[3], ARGV[2])
-return 1`;
-
-/** KEYS: hash, zset · returns {all entries (flat), ids already lapsed}. */
-const GET = `${NOW}
-return {redis.call('HGETALL', KEYS[1]), redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)}`;
-
-/**
- * KEYS: index · ARGV: prefix, limit. Claims lapsed entries: each is removed in the same atomic run
- * that returns it, so of several nodes calling expired() exactly one gets it. Returns flat
- * {member, entry JSON, ...}.
- */
-const EXPIRED = `${NOW}
-local members = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[2]))
-local out = {}
-for _, m in ipairs(members) do
-  redis.call('ZREM', KEYS[1], m)
-  local ok, e = pcall(cjson.decode, m)
-  if ok and type(e) == 'table' and #e == 3 then
-    local tail = #e[1] .. ':' .. e[1] .. ':' .. e[2]
-    local h = ARGV[1] .. 'presence:h:' .. tail
-    local z = ARGV[1] .. 'presence:z:' .. tail
-    local score = redis.call('ZSCORE', z, e[3])
-    if score and tonumber(score) <= now then
-      redis.call('ZREM', z, e[3])
-      local v = redis.call('HGET', h, e[3])
-      redis.call('HDEL', h, e[3])
-      if v then
-        out[#out + 1] = m
-        out[#out + 1] = v
-      end
-    end
-  end
-end
-return out`;
+const SCRIPTS = {
+  xpPresenceAdd: { numberOfKeys: 4, lua: script('presence-add.lua') },
+  xpPresenceRemove: { numberOfKeys: 4, lua: script('presence-remove.lua') },
+  xpPresenceGet: { numberOfKeys: 2, lua: script('presence-get.lua') },
+  xpPresenceCount: { numberOfKeys: 2, lua: script('presence-count.lua') },
+  xpPresenceLinger: { numberOfKeys: 4, lua: script('presence-linger.lua') },
+  xpPresenceEnter: { numberOfKeys: 4, lua: script('presence-enter.lua') },
+  xpPresenceExpired: { numberOfKeys: 1, lua: script('presence-expired.lua') },
+};
 
 interface Scripts {
-  xpPresenceAdd(h: string, z: string, idx: string, client: string, json: string, member: string, ttlMs: number): Promise<number>;
-  xpPresenceRemove(h: string, z: string, idx: string, client: string, member: string): Promise<number>;
+  xpPresenceAdd(h: string, z: string, idx: string, l: string, client: string, json: string, member: string, ttlMs: number): Promise<number>;
+  xpPresenceRemove(h: string, z: string, idx: string, l: string, client: string, member: string): Promise<number>;
   xpPresenceGet(h: string, z: string): Promise<[string[], string[]]>;
+  xpPresenceCount(z: string, l: string): Promise<number>;
+  xpPresenceLinger(h: string, z: string, idx: string, l: string, client: string, member: string, ms: number): Promise<number>;
+  xpPresenceEnter(h: string, z: string, idx: string, l: string, client: string, json: string, member: string, ttlMs: number, field: string): Promise<string>;
   xpPresenceExpired(idx: string, prefix: string, limit: number): Promise<string[]>;
 }
 
 /**
  * Cluster presence in Redis: see PresenceManager for the contract. Per (app, channel): a hash
- * clientId → entry JSON and a sorted set clientId → expiry (ms). One global sorted set indexes every
- * (app, channel, client) by expiry, so `expired()` is one range query however many channels exist.
+ * clientId → entry JSON, a sorted set clientId → expiry (ms), and a hash of lingering entries
+ * (user+device → index member) for `enter`. One global sorted set indexes every (app, channel,
+ * client) by expiry, so `expired()` is one range query however many channels exist. Scripts: lua/.
  *
  * `touch` is an upsert, like `add`: after Redis lost its data (restart without persistence) the
  * holding nodes restore presence within one heartbeat (no join event is sent for a restored entry).
@@ -84,24 +51,38 @@ export class RedisPresence implements PresenceManager {
 
   constructor(url: string, private readonly prefix = 'xpush:', private readonly ttlMs = 15000) {
     // Commands issued before the first connect wait for it; one re-send after a reconnect is safe
-    // (every script is an idempotent upsert or removal).
+    // (the scripts are upserts or removals; a re-sent `enter` at worst announces a join).
     this.redis = redisConnection(url, { offlineQueue: true, maxRetriesPerRequest: 1 });
-    this.redis.defineCommand('xpPresenceAdd', { numberOfKeys: 3, lua: ADD });
-    this.redis.defineCommand('xpPresenceRemove', { numberOfKeys: 3, lua: REMOVE });
-    this.redis.defineCommand('xpPresenceGet', { numberOfKeys: 2, lua: GET });
-    this.redis.defineCommand('xpPresenceExpired', { numberOfKeys: 1, lua: EXPIRED });
+    for (const [name, def] of Object.entries(SCRIPTS)) this.redis.defineCommand(name, def);
     this.scripts = this.redis as unknown as Scripts;
     this.index = `${prefix}presence:expiry`;
   }
 
   async add(appId: string, channel: string, entry: PresenceInfo): Promise<void> {
-    const [h, z] = this.keys(appId, channel);
-    await guard(this.scripts.xpPresenceAdd(h, z, this.index, entry.client, encode(entry), member(appId, channel, entry.client), this.ttlMs));
+    const [h, z, l] = this.keys(appId, channel);
+    await guard(this.scripts.xpPresenceAdd(h, z, this.index, l, entry.client, encode(entry), member(appId, channel, entry.client), this.ttlMs));
   }
 
   async remove(appId: string, channel: string, clientId: string): Promise<void> {
-    const [h, z] = this.keys(appId, channel);
-    await guard(this.scripts.xpPresenceRemove(h, z, this.index, clientId, member(appId, channel, clientId)));
+    const [h, z, l] = this.keys(appId, channel);
+    await guard(this.scripts.xpPresenceRemove(h, z, this.index, l, clientId, member(appId, channel, clientId)));
+  }
+
+  async count(appId: string, channel: string): Promise<number> {
+    const [, z, l] = this.keys(appId, channel);
+    return guard(this.scripts.xpPresenceCount(z, l));
+  }
+
+  async linger(appId: string, channel: string, clientId: string, ms: number): Promise<void> {
+    const [h, z, l] = this.keys(appId, channel);
+    await guard(this.scripts.xpPresenceLinger(h, z, this.index, l, clientId, member(appId, channel, clientId), Math.max(1, Math.round(ms))));
+  }
+
+  async enter(appId: string, channel: string, entry: PresenceInfo): Promise<string | undefined> {
+    const [h, z, l] = this.keys(appId, channel);
+    const field = `${Buffer.byteLength(entry.user)}:${entry.user}${entry.device}`;
+    const took = await guard(this.scripts.xpPresenceEnter(h, z, this.index, l, entry.client, encode(entry), member(appId, channel, entry.client), this.ttlMs, field));
+    return took || undefined;
   }
 
   async get(appId: string, channel: string): Promise<Record<string, PresenceInfo>> {
@@ -120,8 +101,8 @@ export class RedisPresence implements PresenceManager {
     if (entries.length === 0) return;
     const p = this.redis.pipeline() as unknown as Scripts & { exec(): Promise<[Error | null, unknown][] | null> };
     for (const e of entries) {
-      const [h, z] = this.keys(e.appId, e.channel);
-      void p.xpPresenceAdd(h, z, this.index, e.client, encode(e), member(e.appId, e.channel, e.client), this.ttlMs);
+      const [h, z, l] = this.keys(e.appId, e.channel);
+      void p.xpPresenceAdd(h, z, this.index, l, e.client, encode(e), member(e.appId, e.channel, e.client), this.ttlMs);
     }
     const results = await guard(p.exec());
     const failed = results?.find(([err]) => err);
@@ -156,16 +137,16 @@ export class RedisPresence implements PresenceManager {
   }
 
   /**
-   * [hash, zset] of one channel. The app id is length-prefixed (in UTF-8 bytes, as Lua's `#` counts)
-   * so no two (app, channel) pairs share a key; the EXPIRED script builds the same names.
+   * [hash, zset, lingering] of one channel. The app id is length-prefixed (in UTF-8 bytes, as Lua's
+   * `#` counts) so no two (app, channel) pairs share a key; presence-expired.lua builds the same names.
    */
-  private keys(appId: string, channel: string): [string, string] {
+  private keys(appId: string, channel: string): [string, string, string] {
     const tail = `${Buffer.byteLength(appId)}:${appId}:${channel}`;
-    return [`${this.prefix}presence:h:${tail}`, `${this.prefix}presence:z:${tail}`];
+    return [`${this.prefix}presence:h:${tail}`, `${this.prefix}presence:z:${tail}`, `${this.prefix}presence:l:${tail}`];
   }
 }
 
-/** The index member naming one entry; the EXPIRED script decodes it with cjson. */
+/** The index member naming one entry; the scripts decode it with cjson. */
 function member(appId: string, channel: string, clientId: string): string {
   return JSON.stringify([appId, channel, clientId]);
 }

@@ -1,4 +1,4 @@
-import type { UserPresence, UserPresenceEvents } from './user-presence.ts';
+import type { Admission, ConnectionLimits, UserConnection, UserPresence, UserPresenceEvents } from './user-presence.ts';
 
 /** User presence for a single process: see UserPresence for the contract. */
 export class MemoryUserPresence implements UserPresence {
@@ -6,6 +6,8 @@ export class MemoryUserPresence implements UserPresence {
   private events: UserPresenceEvents | undefined;
   /** (app, user) → live client ids. */
   private readonly clients = new Map<string, Set<string>>();
+  /** app → live client ids (the per-app connection count). */
+  private readonly apps = new Map<string, Set<string>>();
   /** Users announced online (until their offline fires). */
   private readonly announced = new Set<string>();
   private readonly pending = new Map<string, NodeJS.Timeout>();
@@ -16,11 +18,18 @@ export class MemoryUserPresence implements UserPresence {
     this.events = events;
   }
 
-  async connected(app: string, user: string, client: string): Promise<void> {
+  async connected(app: string, user: string, client: string, limits: ConnectionLimits = {}): Promise<Admission> {
     const k = key(app, user);
-    let set = this.clients.get(k);
-    if (!set) this.clients.set(k, (set = new Set()));
-    set.add(client);
+    const mine = this.clients.get(k);
+    const all = this.apps.get(app);
+    if (!mine?.has(client)) {
+      const perUser = limits.perUser ?? 0;
+      const perApp = limits.perApp ?? 0;
+      if (perUser > 0 && (mine?.size ?? 0) >= perUser) return { admitted: false, limit: 'user', max: perUser };
+      if (perApp > 0 && (all?.size ?? 0) >= perApp) return { admitted: false, limit: 'app', max: perApp };
+    }
+    add(this.clients, k, client);
+    add(this.apps, app, client);
     const timer = this.pending.get(k);
     if (timer) {
       clearTimeout(timer); // back within the delay: no offline, no online
@@ -30,10 +39,12 @@ export class MemoryUserPresence implements UserPresence {
       this.announced.add(k);
       this.events?.online(app, user);
     }
+    return { admitted: true };
   }
 
   async disconnected(app: string, user: string, client: string): Promise<void> {
     const k = key(app, user);
+    drop(this.apps, app, client);
     const set = this.clients.get(k);
     if (!set?.delete(client) || set.size > 0) return;
     this.clients.delete(k);
@@ -52,6 +63,11 @@ export class MemoryUserPresence implements UserPresence {
     return new Set(users.filter((u) => this.clients.has(key(app, u))));
   }
 
+  /** One process: its connections cannot outlive it, so there is nothing to renew or to claim. */
+  async touch(_connections: UserConnection[]): Promise<void> {}
+
+  async sweep(): Promise<void> {}
+
   async close(): Promise<void> {
     for (const t of this.pending.values()) clearTimeout(t);
     this.pending.clear();
@@ -61,4 +77,15 @@ export class MemoryUserPresence implements UserPresence {
 
 function key(app: string, user: string): string {
   return `${app}\0${user}`;
+}
+
+function add(m: Map<string, Set<string>>, k: string, v: string): void {
+  let s = m.get(k);
+  if (!s) m.set(k, (s = new Set()));
+  s.add(v);
+}
+
+function drop(m: Map<string, Set<string>>, k: string, v: string): void {
+  const s = m.get(k);
+  if (s?.delete(v) && s.size === 0) m.delete(k);
 }

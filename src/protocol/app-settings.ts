@@ -11,6 +11,27 @@ import { ProxySettingsSchema, DEFAULT_PROXY_SETTINGS, WebhookSettingsSchema, DEF
  * {...}`). PATCH merges nested objects field by field, so changing one limit keeps the others; no
  * migration is needed.
  */
+/**
+ * The limits an app may override (docs/limits.md). Each defaults to the config field of the same
+ * name; `null` in a PATCH drops the override (back to the config default). For the connection
+ * counts, rates, members and presence size 0 means "no limit".
+ */
+export const LIMIT_NAMES = [
+  'maxConnectionsPerUser', 'maxConnectionsPerApp', 'connectsPerIpPerMinute', 'publishesPerUserPerSecond',
+  'publishesPerChannelPerSecond', 'maxMessageBytes', 'maxChannelsPerConnection', 'maxMembersPerChannel',
+  'maxPresenceSize',
+] as const;
+export type LimitName = (typeof LIMIT_NAMES)[number];
+/** Every limit of one app, in effect (overrides applied over the config defaults). */
+export type AppLimits = Record<LimitName, number>;
+
+const Limit = Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]);
+export const LimitsSchema = Type.Object(
+  Object.fromEntries(LIMIT_NAMES.map((n) => [n, Type.Optional(Limit)])) as Record<LimitName, ReturnType<typeof Type.Optional<typeof Limit>>>,
+  { additionalProperties: false },
+);
+export type LimitOverrides = Static<typeof LimitsSchema>;
+
 export const AppSettingsSchema = Type.Object({
   /**
    * Whether users of the app may list everyone with `user.search` without a filter (no prefix and no
@@ -28,6 +49,8 @@ export const AppSettingsSchema = Type.Object({
   proxy: ProxySettingsSchema,
   /** Where and how events are delivered to the app's backend (docs/webhooks.md). */
   webhooks: WebhookSettingsSchema,
+  /** Per-app limits over the config defaults (absent: all defaults). */
+  limits: Type.Optional(LimitsSchema),
 }, { additionalProperties: false });
 
 export type AppSettings = Static<typeof AppSettingsSchema>;
@@ -42,6 +65,16 @@ export const DEFAULT_APP_SETTINGS: AppSettings = Object.freeze({
 /** The PATCH body: any subset of the settings, nested groups partial too. */
 export const AppSettingsPatchSchema = deepPartial(AppSettingsSchema);
 export type AppSettingsPatch = { [K in keyof AppSettings]?: AppSettings[K] extends object ? Partial<AppSettings[K]> : AppSettings[K] };
+
+/** The config defaults with an app's overrides applied (a `null` or absent override keeps the default). */
+export function effectiveLimits(defaults: AppLimits, overrides: LimitOverrides | undefined): AppLimits {
+  const out = { ...defaults };
+  for (const n of LIMIT_NAMES) {
+    const v = overrides?.[n];
+    if (typeof v === 'number') out[n] = v;
+  }
+  return out;
+}
 
 /** Stored JSON (possibly from an older version, possibly partial) → complete settings. */
 export function withDefaults(stored: unknown): AppSettings {

@@ -56,6 +56,21 @@ export type ConnectionView = Static<typeof ConnectionView>;
 export const Connections = O({ connections: Type.Array(ConnectionView) });
 export const ConnectionsQuery = O({ scope: Type.Optional(Type.Literal('local')) }, strict);
 
+// ---- user-level operations (server API and the user's own account) ----
+export const SendBody = O({ data: Type.Unknown() }, strict);
+export const SendResult = O({ sent: Type.Literal(true), online: Type.Boolean() });
+/** Which connections to close (at least `client` or `user`; `device` with `user`) and the close code: 3000–3499 / 4000–4499 make the SDKs reconnect, 3500–3999 / 4500–4999 stop them. */
+export const DisconnectBody = O({
+  client: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })), user: Type.Optional(Q.UserId), device: Type.Optional(Q.DeviceId),
+  code: Type.Optional(Type.Integer({ minimum: 3000, maximum: 4999 })), reason: Type.Optional(Type.String({ maxLength: 123 })),
+}, strict);
+export const Requested = O({ requested: Type.Literal(true) });
+export const RevokedSessions = O({ revokedSessions: Int });
+export const UserDisabled = O({ user: Type.String(), disabled: Type.Boolean() });
+export const PasswordBody = O({ password: Password }, strict);
+export const ChangePasswordBody = O({ oldPassword: Type.String({ minLength: 1, maxLength: 256 }), newPassword: Password }, strict);
+export const SessionParams = O({ app: Q.AppId, session: Type.String({ minLength: 1, maxLength: 64 }) });
+
 // ---- cluster ----
 export const NodeRef = O({ node: O({ id: Type.String(), url: Type.String() }) });
 export const NodeInfo = O({ id: Type.String(), url: Type.String(), role: Type.String(), connections: Int, updatedAt: Int });

@@ -64,8 +64,14 @@ export const ReadMark = Type.Object({ channel: Type.String(), readOffset: Int, u
 export type ReadMark = Static<typeof ReadMark>;
 
 const Fields = Type.Record(Type.String(), Type.Unknown());
-/** A user as shown to someone: `privateProfile` only to the user themself and the app's backend. */
-export const UserView = Type.Object({ user: Type.String(), profile: Fields, privateProfile: Type.Optional(Fields) });
+/**
+ * A user as shown to someone: `privateProfile` only to the user themself and the app's backend;
+ * `disabled` only to the backend; `deleted` to everyone (a deleted user's messages stay, naming them).
+ */
+export const UserView = Type.Object({
+  user: Type.String(), profile: Fields, privateProfile: Type.Optional(Fields),
+  disabled: Type.Optional(Type.Literal(true)), deleted: Type.Optional(Type.Literal(true)),
+});
 export type UserView = Static<typeof UserView>;
 
 export const UserPage = Type.Object({ users: Type.Array(UserView), next: Type.Optional(Type.String()) });

@@ -6,6 +6,7 @@ import type { Actor } from '../hooks.ts';
 import { Errors, XPushError } from '../errors.ts';
 import { verifyToken } from '../auth/tokens.ts';
 import { requireLiveSession } from '../domain/auth.ts';
+import { requireActiveUser } from '../domain/user-state.ts';
 
 export function safeEqual(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -60,6 +61,8 @@ export async function requireUser(core: Core, req: FastifyRequest, appId: string
     throw err instanceof XPushError ? err : Errors.unauthorized;
   });
   if (v.app !== appId) throw Errors.unauthorized.with('token belongs to another app');
+  // A session is revoked when its user is disabled or deleted; a token without one is checked directly.
   if (v.session !== undefined) await requireLiveSession(core, v.app, v.session, v.user, v.device);
+  else await requireActiveUser(core, v.app, v.user);
   return { app: v.app, user: v.user, device: v.device, client: '', session: v.session };
 }

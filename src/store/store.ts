@@ -1,4 +1,5 @@
 import type { AppSettings } from '../protocol/app-settings.ts';
+import { Errors, type XPushError } from '../errors.ts';
 
 /**
  * The durable store: every app, user, device session, channel, message, read position and group.
@@ -39,6 +40,13 @@ export interface UserRecord {
   /** Private profile: only the user themself and the app's backend see it; other users cannot search by it. */
   privateProfile: Record<string, unknown>;
   createdAt: number;
+  /** Set while the user is disabled (no login, refresh or connect); absent otherwise. */
+  disabledAt?: number;
+  /**
+   * Set once the user is deleted: the row stays as a tombstone (profile, password and memberships
+   * gone) so the id cannot be registered again and the user's stored messages keep a known author.
+   */
+  deletedAt?: number;
 }
 
 /** One logged-in device of a user (a login). Logout revokes it. */
@@ -157,8 +165,19 @@ export interface UserStore {
    * `cursor` is the `next` of the previous page.
    */
   search(appId: string, q: UserQuery): Promise<Page<UserRecord>>;
-  /** Which of these user ids exist in the app (for validating member lists). */
+  /** Which of these user ids exist in the app and are not deleted (for validating member lists). */
   existing(appId: string, userIds: string[]): Promise<string[]>;
+  /** Disables (`at` set) or enables (`null`) a user; false if the user does not exist or is deleted. */
+  setDisabled(appId: string, userId: string, at: number | null): Promise<boolean>;
+  /** Replaces the password hash; false if the user does not exist or is deleted. */
+  setPassword(appId: string, userId: string, passwordHash: string): Promise<boolean>;
+  /**
+   * Deletes a user, in one transaction: the row becomes a tombstone (`deletedAt`, no password, empty
+   * profiles), the user's sessions are revoked, and their channel memberships, read positions and
+   * groups (their own, and their place in others') are removed. Stored messages stay. False if the
+   * user does not exist or is already deleted. Search and `existing` skip tombstones; `get` returns them.
+   */
+  delete(appId: string, userId: string, at: number): Promise<boolean>;
 }
 
 export interface UserQuery {
@@ -188,6 +207,11 @@ export interface SessionStore {
   revoke(appId: string, sessionId: string, at: number): Promise<boolean>;
   /** Live (not revoked, not expired at `now`) sessions of a user: their devices. */
   listForUser(appId: string, userId: string, now: number): Promise<SessionRecord[]>;
+  /**
+   * Revokes every session of the user not yet revoked, except `keep` (the caller's own), and forgets
+   * their spent refresh hashes; returns the ids revoked by this call.
+   */
+  revokeForUser(appId: string, userId: string, at: number, keep?: string): Promise<string[]>;
 }
 
 export interface ChannelStore {
@@ -197,8 +221,12 @@ export interface ChannelStore {
   updateData(appId: string, name: string, data: unknown): Promise<boolean>;
   /** Deletes the channel, its members, messages, read positions and file records. */
   delete(appId: string, name: string): Promise<boolean>;
-  /** Adds members (already-present ones are ignored); returns the ids actually added. */
-  addMembers(appId: string, name: string, userIds: string[], at: number): Promise<string[]>;
+  /**
+   * Adds members (already-present ones are ignored); returns the ids actually added. With `max`, a
+   * request that would leave the channel with more than `max` members rejects with
+   * `Errors.limitExceeded` and adds nobody (checked atomically with the insert).
+   */
+  addMembers(appId: string, name: string, userIds: string[], at: number, max?: number): Promise<string[]>;
   /** Removes members; returns the ids actually removed. Their read positions go too. */
   removeMembers(appId: string, name: string, userIds: string[]): Promise<string[]>;
   isMember(appId: string, name: string, userId: string): Promise<boolean>;
@@ -382,4 +410,9 @@ export interface Store {
   migrate(): Promise<void>;
   /** Flushes and closes; later calls reject. */
   close(): Promise<void>;
+}
+
+/** ChannelStore.addMembers' refusal when a member list would outgrow its cap (both stores word it alike). */
+export function membersLimit(max: number, count: number, fresh: number): XPushError {
+  return Errors.limitExceeded.with(`a channel has at most ${max} members; it has ${count} and ${fresh} more were asked`);
 }

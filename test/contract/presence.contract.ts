@@ -102,6 +102,69 @@ export function presenceContract(
       assert.deepEqual(await p.get('app1', 'room'), { c1: entry('alice', 'c1') });
     });
 
+    it('count is the number of live entries', async (t) => {
+      const p = open(t);
+      assert.equal(await p.count('app1', 'room'), 0);
+      await p.add('app1', 'room', entry('alice', 'c1'));
+      await p.add('app1', 'room', entry('alice', 'c2'));
+      await p.add('app1', 'other', entry('bob', 'c3'));
+      assert.equal(await p.count('app1', 'room'), 2);
+      await p.remove('app1', 'room', 'c1');
+      assert.equal(await p.count('app1', 'room'), 1);
+    });
+
+    it('a lingering entry stays listed, then lapses and is handed out once by expired()', async (t) => {
+      const p = open(t);
+      await p.add('app1', 'room', entry('alice', 'c1', 'phone', { n: 1 }));
+      await p.add('app1', 'room', entry('bob', 'c2'));
+      await p.linger('app1', 'room', 'c1', 150);
+      await p.linger('app1', 'room', 'missing', 150); // no-op
+      assert.deepEqual(Object.keys(await p.get('app1', 'room')).sort(), ['c1', 'c2']);
+      assert.equal(await p.count('app1', 'room'), 1, 'count leaves lingering entries out');
+      assert.deepEqual(await p.expired(), []);
+      await sleep(250);
+      assert.deepEqual(await p.expired(), [{ appId: 'app1', channel: 'room', ...entry('alice', 'c1', 'phone', { n: 1 }) }]);
+      assert.deepEqual(await p.expired(), []);
+      assert.deepEqual(Object.keys(await p.get('app1', 'room')), ['c2']);
+    });
+
+    it('enter takes over a lingering entry of the same user and device (and only that)', async (t) => {
+      const p = open(t);
+      await p.add('app1', 'room', entry('alice', 'old', 'phone'));
+      await p.add('app1', 'room', entry('alice', 'laptop1', 'laptop'));
+      await p.linger('app1', 'room', 'old', 5000);
+      await p.linger('app1', 'room', 'laptop1', 5000);
+      assert.equal(await p.enter('app1', 'room', entry('bob', 'b1', 'phone')), undefined, 'another user');
+      assert.equal(await p.enter('app1', 'room', entry('alice', 'tab', 'tablet')), undefined, 'another device');
+      assert.equal(await p.enter('app1', 'other', entry('alice', 'x', 'phone')), undefined, 'another channel');
+      assert.equal(await p.enter('app1', 'room', entry('alice', 'new', 'phone')), 'old');
+      assert.deepEqual(Object.keys(await p.get('app1', 'room')).sort(), ['b1', 'laptop1', 'new', 'tab']);
+      assert.equal(await p.enter('app1', 'room', entry('alice', 'newer', 'phone')), undefined, 'taken once');
+      await p.remove('app1', 'room', 'laptop1');
+      assert.deepEqual(await p.expired(), [], 'neither the taken nor the removed one lapses later');
+    });
+
+    it('enter does not take an entry that already lapsed: that one leaves, the newcomer joins', async (t) => {
+      const p = open(t);
+      await p.add('app1', 'room', entry('alice', 'old', 'phone'));
+      await p.linger('app1', 'room', 'old', 100);
+      await sleep(200);
+      assert.equal(await p.enter('app1', 'room', entry('alice', 'new', 'phone')), undefined);
+      assert.deepEqual((await p.expired()).map((e) => e.client), ['old']);
+      assert.deepEqual(Object.keys(await p.get('app1', 'room')), ['new']);
+    });
+
+    it('an entry added again after linger is live again (no lapse)', async (t) => {
+      const p = open(t);
+      await p.add('app1', 'room', entry('alice', 'c1'));
+      await p.linger('app1', 'room', 'c1', 100);
+      await p.add('app1', 'room', entry('alice', 'c1'));
+      await sleep(200);
+      assert.deepEqual(await p.expired(), []);
+      assert.equal(await p.enter('app1', 'room', entry('alice', 'c2')), undefined, 'a live entry is never taken over');
+      assert.deepEqual(Object.keys(await p.get('app1', 'room')).sort(), ['c1', 'c2']);
+    });
+
     it('keeps namespaces (prefixes) apart', async (t) => {
       const p = open(t);
       const q = open(t);
@@ -124,7 +187,8 @@ export function presenceContract(
 
       it('lets untouched entries lapse; each lapsed entry is claimed by exactly one node', async (t) => {
         const ns = `ns${++seq}`;
-        const ttl = 400;
+        // Long enough that adding the 61 entries stays inside it on a loaded machine.
+        const ttl = 1200;
         const a = open(t, ns, ttl);
         const b = open(t, ns, ttl);
         const dead: PresenceEntry[] = [];

@@ -8,6 +8,7 @@ import { streamContract } from './store-streams.contract.ts';
 import { retentionContract } from './store-retention.contract.ts';
 import { filesContract } from './store-files.contract.ts';
 import { webhookContract } from './store-webhooks.contract.ts';
+import { userOpsContract } from './store-user-ops.contract.ts';
 
 /**
  * The Store contract (src/store/store.ts), written once and run against every implementation:
@@ -27,6 +28,7 @@ export function storeContract(name: string, open: Open): void {
     retentionContract(open);
     filesContract(open);
     webhookContract(open);
+    userOpsContract(open);
   });
 }
 

@@ -8,6 +8,8 @@ import { reply } from '../../protocol/frames.ts';
 import { Errors, XPushError } from '../../errors.ts';
 import { Disconnects } from '../../disconnect.ts';
 import { prepareSubscribe, type Prepared } from './subscribe.ts';
+import { userState } from '../../domain/user-state.ts';
+import { admissionRefusal, appLimits, checkConnectRate } from '../../limits/app-limits.ts';
 import { REPLIED } from './replied.ts';
 import { VERSION } from '../../version.ts';
 
@@ -16,7 +18,8 @@ export const SERVER_VERSION = VERSION;
 /**
  * A connection token, checked: signature and expiry (error 109 when only expired, so the SDK fetches
  * a new one), then the device session behind it must still be live (logout, refresh-token reuse and
- * session revocation end it). Anything else wrong is disconnect 3500 (the SDK stops).
+ * session revocation end it), and the user must not be disabled or deleted (3503). Anything else
+ * wrong is disconnect 3500 (the SDK stops).
  */
 async function checkToken(core: Core, token: unknown): Promise<VerifiedToken> {
   let t: VerifiedToken;
@@ -33,6 +36,9 @@ async function checkToken(core: Core, token: unknown): Promise<VerifiedToken> {
       throw Disconnects.invalidToken.with('invalid token: device session ended (logged out, revoked or expired)');
     }
   }
+  const state = await userState(core, t.app, t.user);
+  if (state === 'disabled') throw Disconnects.userDisabled;
+  if (state === 'deleted') throw Disconnects.userDeleted;
   return t;
 }
 
@@ -47,15 +53,24 @@ export async function connect(c: Conn, body: Record<string, unknown>, id: number
   // No token: the app's connect proxy (if it has one) authenticates instead (docs/proxies.md).
   const viaProxy = req.token ? undefined : await proxies.connect(c, req);
   const t = viaProxy?.identity ?? await checkToken(core, req.token);
+  const limits = await appLimits(core, t.app);
+  await checkConnectRate(core, t.app, c.ip, limits);
   const data = isObject(req.data) ? req.data : {};
   const actor = { app: t.app, user: t.user, device: t.device, client: c.id };
   let info = t.info;
   if (core.hooks.has('beforeConnect')) info = (await core.hooks.before('beforeConnect', { ...actor, info, data })).info;
   if (c.closed) return REPLIED;
-  c.authenticate({ app: t.app, user: t.user, device: t.device, session: t.session, info, expiresAt: t.exp * 1000, autoSubscribe: data.auto_subscribe === true });
+  // Counted and registered cluster-wide in one step (user presence), so connects racing on several
+  // nodes cannot pass the connection limits together.
+  const admission = await core.userPresence.connected(t.app, t.user, c.id, { perUser: limits.maxConnectionsPerUser, perApp: limits.maxConnectionsPerApp });
+  if (!admission.admitted) throw admissionRefusal(admission);
+  if (c.closed) {
+    await core.userPresence.disconnected(t.app, t.user, c.id);
+    return REPLIED;
+  }
+  c.authenticate({ app: t.app, user: t.user, device: t.device, session: t.session, info, expiresAt: t.exp * 1000, autoSubscribe: data.auto_subscribe === true, limits });
   if (viaProxy) proxies.expiry.connection(c, t.exp);
   await hub.addClient(c);
-  await core.userPresence.connected(c.app, c.user, c.id);
 
   const subs: Record<string, SubscribeResult> = {};
   const prepared: Prepared[] = [];
@@ -64,7 +79,7 @@ export async function connect(c: Conn, body: Record<string, unknown>, id: number
     // channel a dashboard follows); each recovers from the position sent for it.
     const wanted = isObject(req.subs) ? (req.subs as Record<string, Record<string, unknown>>) : {};
     const names = new Set((await core.store.channels.listForUser(c.app, c.user)).map((ch) => ch.name));
-    const extra = Object.keys(wanted).filter((n) => !names.has(n)).slice(0, core.config.maxChannelsPerConnection);
+    const extra = Object.keys(wanted).filter((n) => !names.has(n)).slice(0, limits.maxChannelsPerConnection);
     for (const name of [...names, ...extra]) {
       const w = isObject(wanted[name]) ? wanted[name]! : {};
       try {

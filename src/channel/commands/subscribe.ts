@@ -34,6 +34,7 @@ async function subscribeReserved(c: Conn, reservation: Sub, req: SubscribeReques
     if (!serverSide) proxied = await c.ctx.proxies.subscribe(c, channel, req.data);
     if (core.hooks.has('beforeSubscribe')) await core.hooks.before('beforeSubscribe', { ...c.actor, channel });
     live = (await authorize(core, c.app, channel, c.user)).kind !== 'durable';
+    if (!serverSide) await checkPresenceSize(c, channel);
     await hub.beginSubscribe(c, c.app, channel, live);
   } catch (err) {
     if (c.subs.get(channel) === reservation) c.deleteSub(channel);
@@ -130,7 +131,7 @@ export function subscribe(c: Conn, body: Record<string, unknown>, id: number): P
   // one turn) are checked one after the other against the same count.
   let channel: string;
   const req = body as SubscribeRequest;
-  const max = c.ctx.core.config.maxChannelsPerConnection;
+  const max = c.limits.maxChannelsPerConnection;
   try {
     channel = channelOf(body, 'subscribe');
     if (channel.length > c.ctx.core.config.maxChannelNameLength) throw Errors.badRequest.with('channel name too long');
@@ -173,26 +174,50 @@ export function unsubscribeByServer(c: Conn, channel: string, code = 2000, reaso
   c.push(OutFrame.reply(Push.unsubscribe(channel, code, reason)));
 }
 
-export function leaveAll(c: Conn): void {
-  for (const channel of [...c.subs.keys()]) leave(c, channel);
+/**
+ * Ends every subscription of a closing connection. With `lingerMs` > 0 (the connection dropped) the
+ * presence entries stay for that long and no leave is sent now: the presence keeper announces the
+ * leave when an entry lapses, unless the same device subscribes again first (see announce).
+ */
+export function leaveAll(c: Conn, lingerMs = 0): void {
+  for (const channel of [...c.subs.keys()]) leave(c, channel, lingerMs);
 }
 
-function leave(c: Conn, channel: string): void {
+function leave(c: Conn, channel: string, lingerMs = 0): void {
   const wasLive = c.subs.get(channel)?.pending === false;
   c.deleteSub(channel);
   c.ctx.hub.unsubscribe(c, c.app, channel);
-  if (wasLive) announce(c, channel, 'l');
+  if (!wasLive) return;
+  if (lingerMs > 0) {
+    c.ctx.core.presence.linger(c.app, channel, c.id, lingerMs).catch((err) => c.ctx.core.log.warn({ err, channel }, 'presence update failed'));
+  } else {
+    announce(c, channel, 'l');
+  }
 }
 
-/** Presence entry + join/leave push to the channel's subscribers on every node. */
+/** A client subscribe into a channel whose presence is full (limits.maxPresenceSize) gets 106. */
+async function checkPresenceSize(c: Conn, channel: string): Promise<void> {
+  const max = c.limits.maxPresenceSize;
+  if (max > 0 && (await c.ctx.core.presence.count(c.app, channel)) >= max) {
+    throw Errors.limitExceeded.with(`channel "${channel}" has its maximum of ${max} connections in presence`);
+  }
+}
+
+/**
+ * Presence entry + join/leave push to the channel's subscribers on every node. A join that takes
+ * over a lingering entry of the same device (it dropped and came back within presenceDelayMs) is not
+ * announced: its leave was never sent either.
+ */
 function announce(c: Conn, channel: string, kind: 'j' | 'l'): void {
   const { core } = c.ctx;
   core.hooks.after(kind === 'j' ? 'afterSubscribe' : 'afterUnsubscribe', { ...c.actor, channel });
   const info = { user: c.user, client: c.id, conn_info: { device: c.device }, ...(c.info !== undefined ? { chan_info: c.info } : {}) };
-  const op = kind === 'j'
-    ? core.presence.add(c.app, channel, { user: c.user, client: c.id, device: c.device, info: c.info })
-    : core.presence.remove(c.app, channel, c.id);
-  const frame = kind === 'j' ? Push.join(channel, info) : Push.leave(channel, info);
-  Promise.all([op, core.broker.publish(channelTopic(c.app, channel), encodeEvent(kind, 0, JSON.stringify(frame)))])
-    .catch((err) => core.log.warn({ err, channel }, 'presence update failed'));
+  const push = (): Promise<void> => {
+    const frame = kind === 'j' ? Push.join(channel, info) : Push.leave(channel, info);
+    return core.broker.publish(channelTopic(c.app, channel), encodeEvent(kind, 0, JSON.stringify(frame)));
+  };
+  const done = kind === 'j'
+    ? core.presence.enter(c.app, channel, { user: c.user, client: c.id, device: c.device, info: c.info }).then((took) => (took === undefined ? push() : undefined))
+    : Promise.all([core.presence.remove(c.app, channel, c.id), push()]);
+  done.catch((err) => core.log.warn({ err, channel }, 'presence update failed'));
 }

@@ -9,6 +9,7 @@ import { Errors } from '../../errors.ts';
 import { AppParams } from '../../protocol/schemas.ts';
 import { AppName, Deleted } from '../../protocol/http.ts';
 import { CONTROL_TOPIC, encodeEvent } from '../../protocol/events.ts';
+import { checkLimitOverrides } from '../../limits/app-limits.ts';
 import { AppSettingsSchema, AppSettingsPatchSchema, applyPatch, DEFAULT_APP_SETTINGS, type AppSettings, type AppSettingsPatch } from '../../protocol/app-settings.ts';
 
 const AppView = Type.Object({ id: Type.String(), name: Type.String(), key: Type.String(), secret: Type.String(), settings: AppSettingsSchema, createdAt: Type.Integer() });
@@ -36,6 +37,7 @@ export async function updateAppSettings(core: Core, appId: string, patch: AppSet
   const app = await core.store.apps.get(appId);
   if (!app) throw Errors.notFound.with('no such app');
   const settings = applyPatch(app.settings, patch);
+  checkLimitOverrides(core.config, settings.limits);
   if (!(await core.store.apps.updateSettings(appId, settings))) throw Errors.notFound.with('no such app');
   core.apps.forget(appId);
   return settings;
@@ -47,6 +49,7 @@ export function adminRoutes(base: FastifyInstance, core: Core, adminToken: strin
   const onApp = { ...guard, params: AppParams };
   http.post('/v1/admin/apps', { schema: { ...guard, summary: 'Create an app: its id, public key and secret', body: Type.Object({ name: AppName, settings: Type.Optional(AppSettingsPatchSchema) }, { additionalProperties: false }), response: { 201: AppView } } }, async (req, reply) => {
     requireAdmin(req, adminToken);
+    checkLimitOverrides(core.config, (req.body.settings as AppSettingsPatch | undefined)?.limits);
     return reply.status(201).send(await createApp(core, req.body.name, req.body.settings as AppSettingsPatch | undefined));
   });
   http.get('/v1/admin/apps', { schema: { ...guard, summary: 'Every app (without secrets)', response: { 200: Type.Object({ apps: Type.Array(Type.Omit(AppView, ['secret'])) }) } } }, async (req) => {

@@ -11,6 +11,7 @@ import * as channels from '../../domain/channels.ts';
 import { publish, history, BACKEND } from '../../domain/messages.ts';
 import { unreadCounts } from '../../domain/unread.ts';
 import { Errors } from '../../errors.ts';
+import { requireActiveUser } from '../../domain/user-state.ts';
 
 /** The app's backend, authenticated by the app secret (X-API-Key): publish, channels, history, users, tokens. */
 export function serverApiRoutes(base: FastifyInstance, core: Core): void {
@@ -24,6 +25,7 @@ export function serverApiRoutes(base: FastifyInstance, core: Core): void {
     const app = await requireApiKey(core, req, req.params.app);
     const b = req.body;
     await ensureUser(core, app.id, b.user);
+    await requireActiveUser(core, app.id, b.user);
     const ttlSec = b.ttlSec ?? core.config.accessTokenTtlSec;
     const { token } = await mintToken(app.secret, { app: app.id, user: b.user, device: b.device, info: b.info, ttlSec });
     return { token, expiresIn: ttlSec };

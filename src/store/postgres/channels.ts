@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { ChannelKind, ChannelRecord, ChannelStore, ChannelType, Page, Retention } from '../store.ts';
+import { membersLimit, type ChannelKind, type ChannelRecord, type ChannelStore, type ChannelType, type Page, type Retention } from '../store.ts';
 import { inInputOrder, json, tx, uniq, likePrefix, encodeCursor, decodeCursor } from './db.ts';
 
 export interface ChannelRow {
@@ -67,8 +67,9 @@ export class PostgresChannelStore implements ChannelStore {
     });
   }
 
-  async addMembers(appId: string, name: string, userIds: string[], at: number): Promise<string[]> {
+  async addMembers(appId: string, name: string, userIds: string[], at: number, max?: number): Promise<string[]> {
     if (userIds.length === 0) return [];
+    if (max !== undefined) return this.addCapped(appId, name, userIds, at, max);
     // Only into an existing channel: a missing channel adds nobody (not-found is [], not an error).
     // KEY SHARE waits for a concurrent delete of the channel (and then sees it gone) but not for
     // appenders, whose NO KEY UPDATE lock it does not conflict with.
@@ -80,6 +81,32 @@ export class PostgresChannelStore implements ChannelStore {
       [appId, name, uniq(userIds), at],
     );
     return inInputOrder(userIds, rows.map((r) => r.user_id));
+  }
+
+  /**
+   * addMembers with a cap: a transaction-scoped advisory lock per channel makes concurrent adders of
+   * one channel count one after the other (appenders take no such lock, so publishing is not held up).
+   */
+  private async addCapped(appId: string, name: string, userIds: string[], at: number, max: number): Promise<string[]> {
+    return tx(this.pool, async (c) => {
+      // A hash collision only makes two channels' adders wait for each other, never miscount.
+      await c.query(`SELECT pg_advisory_xact_lock(hashtext('xpush.members:' || $1), hashtext($2))`, [appId, name]);
+      const { rows: [n] } = await c.query<{ count: number; present: number }>(
+        `SELECT count(*)::int AS count, count(*) FILTER (WHERE user_id = ANY($3::text[]))::int AS present
+         FROM channel_members WHERE app_id = $1 AND channel = $2`,
+        [appId, name, uniq(userIds)],
+      );
+      const fresh = uniq(userIds).length - n!.present;
+      if (fresh > 0 && n!.count + fresh > max) throw membersLimit(max, n!.count, fresh);
+      const { rows } = await c.query<{ user_id: string }>(
+        `INSERT INTO channel_members (app_id, channel, user_id, added_at)
+         SELECT $1, $2, u, $4 FROM unnest($3::text[]) AS u
+         WHERE EXISTS (SELECT 1 FROM channels WHERE app_id = $1 AND name = $2 FOR KEY SHARE)
+         ON CONFLICT DO NOTHING RETURNING user_id`,
+        [appId, name, uniq(userIds), at],
+      );
+      return inInputOrder(userIds, rows.map((r) => r.user_id));
+    });
   }
 
   async removeMembers(appId: string, name: string, userIds: string[]): Promise<string[]> {

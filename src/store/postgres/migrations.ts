@@ -375,6 +375,17 @@ CREATE TABLE webhook_deliveries (
 CREATE INDEX webhook_deliveries_app ON webhook_deliveries (app_id, seq);
 `,
   },
+  {
+    // User-level operations (issue 11): disabled users, and deleted users kept as tombstones.
+    version: 10,
+    name: 'disabled and deleted users',
+    sql: `
+ALTER TABLE users ADD COLUMN disabled_at bigint;
+ALTER TABLE users ADD COLUMN deleted_at bigint;
+-- Deleting a user removes them from other users' groups: find those rows without a scan.
+CREATE INDEX user_groups_member ON user_groups (app_id, user_id);
+`,
+  },
 ];
 
 /**

@@ -85,4 +85,18 @@ export class PostgresSessionStore implements SessionStore {
     );
     return rows.map(toSession);
   }
+
+  async revokeForUser(appId: string, userId: string, at: number, keep?: string): Promise<string[]> {
+    const { rows } = await this.pool.query<{ id: string; created_at: number }>(
+      `WITH r AS (
+         UPDATE sessions SET revoked_at = $3
+         WHERE app_id = $1 AND user_id = $2 AND revoked_at IS NULL AND id IS DISTINCT FROM $4 RETURNING id, created_at
+       ), spent AS (
+         DELETE FROM refresh_rotations WHERE app_id = $1 AND session_id IN (SELECT id FROM r)
+       )
+       SELECT id, created_at FROM r ORDER BY created_at, id`,
+      [appId, userId, at, keep ?? null],
+    );
+    return rows.map((r) => r.id);
+  }
 }

@@ -1,5 +1,5 @@
 import { Errors } from '../../errors.ts';
-import type { ChannelKind, ChannelRecord, ChannelStore, ChannelType, Page, Retention } from '../store.ts';
+import { membersLimit, type ChannelKind, type ChannelRecord, type ChannelStore, type ChannelType, type Page, type Retention } from '../store.ts';
 import { fromJson, toJson, uniq, encodeCursor, decodeCursor, prefixUpperBound, type Statements } from './db.ts';
 
 export interface ChannelRow {
@@ -60,9 +60,15 @@ export class SqliteChannelStore implements ChannelStore {
     }).immediate();
   }
 
-  async addMembers(appId: string, name: string, userIds: string[], at: number): Promise<string[]> {
+  async addMembers(appId: string, name: string, userIds: string[], at: number, max?: number): Promise<string[]> {
     return this.q.db.transaction(() => {
       if (!this.exists(appId, name)) return [];
+      if (max !== undefined) {
+        const has = this.q.get('SELECT 1 FROM channel_members WHERE app_id = ? AND channel = ? AND user_id = ?');
+        const fresh = uniq(userIds).filter((id) => has.get(appId, name, id) === undefined).length;
+        const count = this.q.get('SELECT count(*) FROM channel_members WHERE app_id = ? AND channel = ?').pluck().get(appId, name) as number;
+        if (fresh > 0 && count + fresh > max) throw membersLimit(max, count, fresh);
+      }
       const add = this.q.get('INSERT INTO channel_members (app_id, channel, user_id, added_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING');
       return uniq(userIds).filter((id) => add.run(appId, name, id, at).changes > 0);
     }).immediate();

@@ -77,6 +77,22 @@ export class SqliteSessionStore implements SessionStore {
       .all(appId, userId, now) as SessionRow[];
     return rows.map(toSession);
   }
+
+  async revokeForUser(appId: string, userId: string, at: number, keep?: string): Promise<string[]> {
+    return this.q.db.transaction(() => {
+      const ids = this.q
+        .get('SELECT id FROM sessions WHERE app_id = ? AND user_id = ? AND revoked_at IS NULL AND id IS NOT ? ORDER BY created_at, id')
+        .pluck()
+        .all(appId, userId, keep ?? null) as string[];
+      const revoke = this.q.get('UPDATE sessions SET revoked_at = ? WHERE app_id = ? AND id = ?');
+      const forget = this.q.get('DELETE FROM refresh_rotations WHERE app_id = ? AND session_id = ?');
+      for (const id of ids) {
+        revoke.run(at, appId, id);
+        forget.run(appId, id);
+      }
+      return ids;
+    }).immediate();
+  }
 }
 
 function toSession(r: SessionRow): SessionRecord {

@@ -9,9 +9,12 @@ interface UserRow {
   profile: string;
   private_profile: string;
   created_at: number;
+  disabled_at: number | null;
+  deleted_at: number | null;
 }
 
 const COLS = 'app_id, user_id, password_hash, profile, private_profile, created_at';
+const READ_COLS = `${COLS}, disabled_at, deleted_at`;
 
 /** See UserStore (src/store/store.ts). */
 export class SqliteUserStore implements UserStore {
@@ -25,7 +28,7 @@ export class SqliteUserStore implements UserStore {
   }
 
   async get(appId: string, userId: string): Promise<UserRecord | undefined> {
-    const row = this.q.get(`SELECT ${COLS} FROM users WHERE app_id = ? AND user_id = ?`).get(appId, userId) as UserRow | undefined;
+    const row = this.q.get(`SELECT ${READ_COLS} FROM users WHERE app_id = ? AND user_id = ?`).get(appId, userId) as UserRow | undefined;
     return row && toUser(row);
   }
 
@@ -44,7 +47,7 @@ export class SqliteUserStore implements UserStore {
    * while walking the app's users in key order, which stays bounded by `limit` matches.
    */
   async search(appId: string, q: UserQuery): Promise<Page<UserRecord>> {
-    const where = ['app_id = ?'];
+    const where = ['app_id = ?', 'deleted_at IS NULL'];
     const args: unknown[] = [appId];
     if (q.cursor !== undefined) {
       where.push('user_id > ?');
@@ -69,7 +72,7 @@ export class SqliteUserStore implements UserStore {
     }
     const limit = Math.max(0, Math.floor(q.limit));
     args.push(limit + 1);
-    const sql = `SELECT ${COLS} FROM users WHERE ${where.join(' AND ')} ORDER BY user_id LIMIT ?`;
+    const sql = `SELECT ${READ_COLS} FROM users WHERE ${where.join(' AND ')} ORDER BY user_id LIMIT ?`;
     const rows = this.q.get(sql).all(...args) as UserRow[];
     const items = rows.slice(0, limit).map(toUser);
     const last = items[items.length - 1];
@@ -80,16 +83,46 @@ export class SqliteUserStore implements UserStore {
     if (userIds.length === 0) return [];
     const ids = uniq(userIds);
     const found = this.q
-      .get('SELECT user_id FROM users WHERE app_id = ? AND user_id IN (SELECT value FROM json_each(?))')
+      .get('SELECT user_id FROM users WHERE app_id = ? AND deleted_at IS NULL AND user_id IN (SELECT value FROM json_each(?))')
       .pluck()
       .all(appId, JSON.stringify(ids)) as string[];
     const set = new Set(found);
     return ids.filter((id) => set.has(id));
   }
+
+  async setDisabled(appId: string, userId: string, at: number | null): Promise<boolean> {
+    return this.q.get('UPDATE users SET disabled_at = ? WHERE app_id = ? AND user_id = ? AND deleted_at IS NULL').run(at, appId, userId).changes > 0;
+  }
+
+  async setPassword(appId: string, userId: string, passwordHash: string): Promise<boolean> {
+    return this.q.get('UPDATE users SET password_hash = ? WHERE app_id = ? AND user_id = ? AND deleted_at IS NULL').run(passwordHash, appId, userId).changes > 0;
+  }
+
+  /** See UserStore.delete: one IMMEDIATE transaction over every table holding the user's rows. */
+  async delete(appId: string, userId: string, at: number): Promise<boolean> {
+    return this.q.db.transaction(() => {
+      const r = this.q
+        .get(`UPDATE users SET deleted_at = ?, disabled_at = NULL, password_hash = NULL, profile = '{}', private_profile = '{}'
+              WHERE app_id = ? AND user_id = ? AND deleted_at IS NULL`)
+        .run(at, appId, userId);
+      if (r.changes === 0) return false;
+      this.q.get(`DELETE FROM refresh_rotations WHERE app_id = ? AND session_id IN
+                  (SELECT id FROM sessions WHERE app_id = ? AND user_id = ?)`).run(appId, appId, userId);
+      this.q.get('UPDATE sessions SET revoked_at = COALESCE(revoked_at, ?) WHERE app_id = ? AND user_id = ?').run(at, appId, userId);
+      this.q.get('DELETE FROM channel_members INDEXED BY channel_members_user WHERE app_id = ? AND user_id = ?').run(appId, userId);
+      this.q.get('DELETE FROM read_positions WHERE app_id = ? AND user_id = ?').run(appId, userId);
+      this.q.get('DELETE FROM user_groups WHERE app_id = ? AND owner_id = ?').run(appId, userId);
+      this.q.get('DELETE FROM user_groups WHERE app_id = ? AND user_id = ?').run(appId, userId);
+      return true;
+    }).immediate();
+  }
 }
 
 function toUser(r: UserRow): UserRecord {
-  return { appId: r.app_id, userId: r.user_id, passwordHash: r.password_hash, profile: JSON.parse(r.profile), privateProfile: JSON.parse(r.private_profile), createdAt: r.created_at };
+  const u: UserRecord = { appId: r.app_id, userId: r.user_id, passwordHash: r.password_hash, profile: JSON.parse(r.profile), privateProfile: JSON.parse(r.private_profile), createdAt: r.created_at };
+  if (r.disabled_at !== null) u.disabledAt = r.disabled_at;
+  if (r.deleted_at !== null) u.deletedAt = r.deleted_at;
+  return u;
 }
 
 /** A JSON path naming one top-level key literally, whatever characters it contains. */
