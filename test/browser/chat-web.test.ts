@@ -23,7 +23,8 @@ async function register(page: Page, url: string, user: string): Promise<void> {
 const badge = (page: Page, channel: string) => page.locator(`li[data-channel="${channel}"] .badge`);
 
 test('chat demo: two browsers chat with unread badges, scroll-back, presence and typing', { skip: noChromium, timeout: 90_000 }, async (t) => {
-  const cfg = testConfig();
+  // A closed browser's socket just vanishes (no close frame): it leaves presence after presenceDelayMs.
+  const cfg = testConfig({ presenceDelayMs: 1500 });
   const server = await startChatDemo(cfg);
   const srv = await startBuilt(t, server, cfg.dataDir);
   const rec = (await server.core.store.apps.get(server.demoApp.id))!;

@@ -36,9 +36,9 @@ test('xpush user send / disconnect / disable / enable / set-password / revoke-se
   assert.deepEqual(got, [{ text: 'hi' }]);
   await assert.rejects(cli('user', 'send', app.id, 'bob', 'not json'), /must be JSON/);
 
-  assert.deepEqual(JSON.parse(await cli('user', 'disconnect', app.id, 'bob', '--device', 'phone', '--code', '3011')), { requested: true });
+  assert.deepEqual(JSON.parse(await cli('user', 'disconnect', app.id, 'bob', '--device', 'phone', '--code', '3011')), { matched: 1, code: 3011, reason: 'force reconnect', reconnect: true });
   await waitFor('reconnect code', () => closes.length === 1);
-  assert.deepEqual(closes[0], { code: 3011, reason: 'force disconnect', reconnecting: true });
+  assert.deepEqual(closes[0], { code: 3011, reason: 'force reconnect', reconnecting: true });
   await waitFor('bob back', () => bob.c.state === 'connected');
 
   assert.deepEqual(JSON.parse(await cli('user', 'disable', app.id, 'bob')), { user: 'bob', disabled: true });

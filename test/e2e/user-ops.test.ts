@@ -66,7 +66,7 @@ test('disconnect one device with a reconnect code, a whole user with the default
 
   // One device, "reconnect" (3011): the SDK comes back by itself.
   const r = await api(ts, app, 'POST', '/disconnect', { user: 'bob', device: 'phone', code: 3011, reason: 'move along' });
-  assert.deepEqual([r.status, r.body], [200, { requested: true }]);
+  assert.deepEqual([r.status, r.body], [200, { matched: 1, code: 3011, reason: 'move along', reconnect: true }]);
   await waitFor('the phone to be closed', () => pc.length === 1);
   assert.deepEqual(pc[0], { code: 3011, reason: 'move along', reconnecting: true });
   await waitFor('the phone to be back', () => phone.c.state === 'connected');
