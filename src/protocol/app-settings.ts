@@ -1,4 +1,5 @@
 import { Type, type Static, type TObject, type TProperties } from 'typebox';
+import { PushSettingsSchema, DEFAULT_PUSH_SETTINGS } from './push.ts';
 
 /**
  * Per-app settings: one JSON document per app (`apps.settings`), read and changed through the admin
@@ -16,15 +17,17 @@ export const AppSettingsSchema = Type.Object({
    * field). Off by default: a client must already know part of an id or a public profile value.
    */
   userListing: Type.Boolean(),
+  /** Push to offline devices (src/push/): non-secret defaults; provider credentials live apart (admin `/push`). */
+  push: PushSettingsSchema,
 }, { additionalProperties: false });
 
 export type AppSettings = Static<typeof AppSettingsSchema>;
 
-export const DEFAULT_APP_SETTINGS: AppSettings = Object.freeze({ userListing: false });
+export const DEFAULT_APP_SETTINGS: AppSettings = Object.freeze({ userListing: false, push: DEFAULT_PUSH_SETTINGS });
 
 /** The PATCH body: any subset of the settings, nested groups partial too. */
 export const AppSettingsPatchSchema = deepPartial(AppSettingsSchema);
-export type AppSettingsPatch = Partial<AppSettings>;
+export type AppSettingsPatch = { [K in keyof AppSettings]?: AppSettings[K] extends object ? Partial<AppSettings[K]> : AppSettings[K] };
 
 /** Stored JSON (possibly from an older version, possibly partial) → complete settings. */
 export function withDefaults(stored: unknown): AppSettings {

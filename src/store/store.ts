@@ -1,4 +1,5 @@
 import type { AppSettings } from '../protocol/app-settings.ts';
+import type { PushStore } from './push-store.ts';
 
 /**
  * The durable store: every app, user, device session, channel, message, read position and group.
@@ -232,6 +233,8 @@ export interface Store {
   readonly messages: MessageStore;
   readonly reads: ReadStore;
   readonly groups: GroupStore;
+  /** Push targets, modes, provider credentials and the outbox (push-store.ts). */
+  readonly push: PushStore;
   /** Applies pending versioned migrations (idempotent; runs on start). */
   migrate(): Promise<void>;
   /** Flushes and closes; later calls reject. */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import { XPushError } from '../../src/errors.ts';
+import { DEFAULT_APP_SETTINGS } from '../../src/protocol/app-settings.ts';
 import type { AppRecord, ChannelRecord, NewMessage, SessionRecord, Store, UserRecord } from '../../src/store/store.ts';
 
 /** Record builders and helpers shared by the store contract files (implementation-neutral). */
@@ -20,7 +21,7 @@ export async function fresh(t: TestContext, open: Open): Promise<Store> {
 }
 
 export function app(id: string, over: Partial<AppRecord> = {}): AppRecord {
-  return { id, name: `App ${id}`, key: `key-${id}`, secret: `secret-${id}`, settings: { userListing: false }, createdAt: 1_700_000_000_000, ...over };
+  return { id, name: `App ${id}`, key: `key-${id}`, secret: `secret-${id}`, settings: { ...DEFAULT_APP_SETTINGS }, createdAt: 1_700_000_000_000, ...over };
 }
 
 export function user(appId: string, userId: string, profile: Record<string, unknown> = {}, privateProfile: Record<string, unknown> = {}): UserRecord {

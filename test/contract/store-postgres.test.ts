@@ -6,6 +6,7 @@ import { migrate, migrations } from '../../src/store/postgres/migrations.ts';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
 import type { MessageRecord, Store } from '../../src/store/store.ts';
 import { app, channel, msg } from './store-fixtures.ts';
+import { DEFAULT_APP_SETTINGS } from '../../src/protocol/app-settings.ts';
 import { storeContract } from './store.contract.ts';
 
 const PG_URL = process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -170,7 +171,7 @@ describe('PostgresStore on one schema over time', () => {
       await pool.end();
     }
     await s.migrate();
-    assert.deepEqual((await s.apps.get('a1'))?.settings, { userListing: false });
+    assert.deepEqual((await s.apps.get('a1'))?.settings, DEFAULT_APP_SETTINGS);
     assert.deepEqual(await s.users.get('a1', 'u1'), { appId: 'a1', userId: 'u1', passwordHash: null, profile: { n: 1 }, privateProfile: {}, createdAt: 2 });
   });
 });

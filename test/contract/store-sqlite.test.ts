@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { openStore } from '../../src/store/open-store.ts';
 import { migrate, migrations } from '../../src/store/sqlite/migrations.ts';
 import { app, channel, msg } from './store-fixtures.ts';
+import { DEFAULT_APP_SETTINGS } from '../../src/protocol/app-settings.ts';
 import { storeContract } from './store.contract.ts';
 
 // One fresh file per test, opened the way the server opens it. The contract closes each store;
@@ -97,7 +98,7 @@ describe('SqliteStore on one file over time', () => {
     db.close();
     const s = await open(file);
     try {
-      assert.deepEqual((await s.apps.get('a1'))?.settings, { userListing: false });
+      assert.deepEqual((await s.apps.get('a1'))?.settings, DEFAULT_APP_SETTINGS);
       assert.deepEqual(await s.users.get('a1', 'u1'), { appId: 'a1', userId: 'u1', passwordHash: null, profile: { n: 1 }, privateProfile: {}, createdAt: 2 });
     } finally {
       await s.close();

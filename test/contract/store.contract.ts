@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Store, UserRecord } from '../../src/store/store.ts';
+import { DEFAULT_APP_SETTINGS } from '../../src/protocol/app-settings.ts';
 import { app, channel, fresh, msg, rejectsCode, session, sorted, user, type Open } from './store-fixtures.ts';
 import { idempotencyContract } from './store-idempotency.contract.ts';
 import { streamContract } from './store-streams.contract.ts';
@@ -53,13 +54,13 @@ function apps(open: Open): void {
 
     test('settings round-trip; updateSettings replaces them for that app only', async (t) => {
       const s = await fresh(t, open);
-      await s.apps.create(app('a3', { settings: { userListing: true } }));
-      assert.deepEqual((await s.apps.get('a3'))?.settings, { userListing: true });
-      assert.equal(await s.apps.updateSettings('a1', { userListing: true }), true);
-      assert.deepEqual((await s.apps.get('a1'))?.settings, { userListing: true });
-      assert.deepEqual((await s.apps.get('a2'))?.settings, { userListing: false });
-      assert.equal(await s.apps.updateSettings('nope', { userListing: true }), false);
-      assert.deepEqual((await s.apps.list()).find((a) => a.id === 'a1')?.settings, { userListing: true });
+      await s.apps.create(app('a3', { settings: { ...DEFAULT_APP_SETTINGS, userListing: true } }));
+      assert.deepEqual((await s.apps.get('a3'))?.settings, { ...DEFAULT_APP_SETTINGS, userListing: true });
+      assert.equal(await s.apps.updateSettings('a1', { ...DEFAULT_APP_SETTINGS, userListing: true }), true);
+      assert.deepEqual((await s.apps.get('a1'))?.settings, { ...DEFAULT_APP_SETTINGS, userListing: true });
+      assert.deepEqual((await s.apps.get('a2'))?.settings, { ...DEFAULT_APP_SETTINGS, userListing: false });
+      assert.equal(await s.apps.updateSettings('nope', { ...DEFAULT_APP_SETTINGS, userListing: true }), false);
+      assert.deepEqual((await s.apps.list()).find((a) => a.id === 'a1')?.settings, { ...DEFAULT_APP_SETTINGS, userListing: true });
     });
 
     test('duplicate id or key rejects with conflict and changes nothing', async (t) => {

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, type TestApp, type TestServer } from '../helpers/server.ts';
 import { api, sdkClient, userSession } from '../helpers/clients.ts';
+import { DEFAULT_APP_SETTINGS } from '../../src/protocol/app-settings.ts';
 
 const PASSWORD = 'correct-horse-1';
 const admin = (ts: TestServer) => ({ authorization: `Bearer ${ts.adminToken}` });
@@ -66,7 +67,7 @@ test('listing users needs the app setting userListing (off by default); admins r
   await register(ts, app, 'bob', { name: 'Bob' });
   const bob = await client(t, ts, app, 'bob');
 
-  assert.deepEqual((await ts.http('GET', `/v1/admin/apps/${app.id}/settings`, undefined, admin(ts))).body, { settings: { userListing: false } });
+  assert.deepEqual((await ts.http('GET', `/v1/admin/apps/${app.id}/settings`, undefined, admin(ts))).body, { settings: { ...DEFAULT_APP_SETTINGS, userListing: false } });
   await assert.rejects(bob.rpc('user.search', {}), (e: any) => e.code === 103 && /listing users is off/.test(e.message));
   await assert.rejects(bob.rpc('user.search', { prefix: '' }), (e: any) => e.code === 103, 'an empty prefix is no filter');
   assert.equal((await bob.rpc('user.search', { prefix: 'a' })).data.users.length, 1, 'a filter still works');
@@ -74,12 +75,12 @@ test('listing users needs the app setting userListing (off by default); admins r
   assert.equal((await api(ts, app, 'GET', '/users')).body.users.length, 2);
 
   const on = await ts.http('PATCH', `/v1/admin/apps/${app.id}/settings`, { userListing: true }, admin(ts));
-  assert.deepEqual(on.body, { settings: { userListing: true } });
+  assert.deepEqual(on.body, { settings: { ...DEFAULT_APP_SETTINGS, userListing: true } });
   const listed = (await bob.rpc('user.search', {})).data.users;
   assert.deepEqual(listed, [{ user: 'alice', profile: { name: 'Alice' } }, { user: 'bob', profile: { name: 'Bob' }, privateProfile: {} }]);
-  assert.deepEqual((await ts.http('GET', `/v1/admin/apps/${app.id}`, undefined, admin(ts))).body.settings, { userListing: true });
+  assert.deepEqual((await ts.http('GET', `/v1/admin/apps/${app.id}`, undefined, admin(ts))).body.settings, { ...DEFAULT_APP_SETTINGS, userListing: true });
   const list = (await ts.http('GET', '/v1/admin/apps', undefined, admin(ts))).body.apps;
-  assert.deepEqual(list.find((a: { id: string }) => a.id === app.id).settings, { userListing: true });
+  assert.deepEqual(list.find((a: { id: string }) => a.id === app.id).settings, { ...DEFAULT_APP_SETTINGS, userListing: true });
 
   // Refusals: unknown or mistyped settings, no admin token, unknown app. Nothing changes.
   const bad: [unknown, Record<string, string>, string, number][] = [
@@ -92,12 +93,12 @@ test('listing users needs the app setting userListing (off by default); admins r
     const r = await ts.http('PATCH', `/v1/admin/apps/${id}/settings`, body, headers);
     assert.equal(r.status, status, `${JSON.stringify(body)}: ${JSON.stringify(r.body)}`);
   }
-  assert.deepEqual((await ts.http('GET', `/v1/admin/apps/${app.id}/settings`, undefined, admin(ts))).body, { settings: { userListing: true } });
+  assert.deepEqual((await ts.http('GET', `/v1/admin/apps/${app.id}/settings`, undefined, admin(ts))).body, { settings: { ...DEFAULT_APP_SETTINGS, userListing: true } });
 
   // Settings at creation.
   const made = await ts.http('POST', '/v1/admin/apps', { name: 'open-directory', settings: { userListing: true } }, admin(ts));
   assert.equal(made.status, 201);
-  assert.deepEqual(made.body.settings, { userListing: true });
+  assert.deepEqual(made.body.settings, { ...DEFAULT_APP_SETTINGS, userListing: true });
 });
 
 test('the beforeRegister hook sees and may enrich the private profile', async (t) => {

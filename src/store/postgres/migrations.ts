@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { tx } from './db.ts';
+import { PUSH_SQL } from './push-schema.ts';
 
 export interface Migration {
   version: number;
@@ -281,6 +282,14 @@ BEGIN
 END
 $fn$;
 `,
+  },
+  {
+    // Push delivery (store/push-store.ts): targets per device, per-channel modes, provider
+    // credentials (secrets apart from the settings JSON) and the outbox, one row per (target,
+    // collapse key) so a burst of messages coalesces into one notification.
+    version: 7,
+    name: 'push',
+    sql: PUSH_SQL,
   },
 ];
 

@@ -8,6 +8,7 @@ import { checkSchemaName, migrate } from './migrations.ts';
 import { PostgresReadStore } from './reads.ts';
 import { PostgresSessionStore } from './sessions.ts';
 import { PostgresUserStore } from './users.ts';
+import { PostgresPushStore } from './push.ts';
 
 export interface PostgresStoreOptions {
   /** Pool size per process (default 10). Appends hold a connection for one short transaction. */
@@ -44,6 +45,7 @@ export class PostgresStore implements Store {
   readonly messages: PostgresMessageStore;
   readonly reads: PostgresReadStore;
   readonly groups: PostgresGroupStore;
+  readonly push: PostgresPushStore;
   private readonly pool: pg.Pool;
   private readonly schema: string;
   private closing?: Promise<void>;
@@ -59,6 +61,7 @@ export class PostgresStore implements Store {
     this.messages = new PostgresMessageStore(this.pool);
     this.reads = new PostgresReadStore(this.pool);
     this.groups = new PostgresGroupStore(this.pool);
+    this.push = new PostgresPushStore(this.pool);
   }
 
   async migrate(): Promise<void> {

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { PUSH_SQL } from './push-schema.ts';
 
 export interface Migration {
   version: number;
@@ -150,6 +151,14 @@ ALTER TABLE users ADD COLUMN private_profile TEXT NOT NULL DEFAULT '{}';
 DROP INDEX messages_dedupe;
 CREATE UNIQUE INDEX messages_dedupe ON messages (app_id, channel, sender_user, id) WHERE dedupe;
 `,
+  },
+  {
+    // Push delivery (store/push-store.ts): targets per device, per-channel modes, provider
+    // credentials (secrets apart from the settings JSON) and the outbox, one row per (target,
+    // collapse key) so a burst of messages coalesces into one notification.
+    version: 6,
+    name: 'push',
+    sql: PUSH_SQL,
   },
 ];
 

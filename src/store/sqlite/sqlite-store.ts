@@ -10,6 +10,7 @@ import { SqliteMessageStore } from './messages.ts';
 import { migrate } from './migrations.ts';
 import { SqliteReadStore } from './reads.ts';
 import { SqliteSessionStore } from './sessions.ts';
+import { SqlitePushStore } from './push.ts';
 import { SqliteUserStore } from './users.ts';
 import { makePrivateDir, makePrivateFile, tightenIfPresent } from '../../private-files.ts';
 
@@ -32,6 +33,7 @@ export class SqliteStore implements Store {
   readonly messages: SqliteMessageStore;
   readonly reads: SqliteReadStore;
   readonly groups: SqliteGroupStore;
+  readonly push: SqlitePushStore;
   private readonly db: Database.Database;
   private readonly checkpointer?: Checkpointer;
   private closing?: Promise<void>;
@@ -73,6 +75,7 @@ export class SqliteStore implements Store {
     this.messages = new SqliteMessageStore(q, () => this.checkpointer?.kick());
     this.reads = new SqliteReadStore(q);
     this.groups = new SqliteGroupStore(q);
+    this.push = new SqlitePushStore(q);
   }
 
   async migrate(): Promise<void> {
