@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { HookTable } from './hooks.ts';
+import type { PushConfig } from './push/config.ts';
 
 export type Role = 'all' | 'session' | 'channel';
 
@@ -132,6 +133,8 @@ export interface Config {
   logLevel: string;
   /** Hooks passed inline (see hooks.ts); plugins can add more. */
   hooks?: Partial<HookTable>;
+  /** Push delivery: outbox dispatcher, trusted CAs, allowed Web Push hosts (push/config.ts PushConfig; defaults there). */
+  push?: Partial<PushConfig>;
 }
 
 export const defaultConfig: Config = {

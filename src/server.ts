@@ -36,6 +36,8 @@ import { EmulationRouter } from './channel/emulation.ts';
 import { streamRoutes } from './channel/http-endpoints.ts';
 import { Disconnects } from './disconnect.ts';
 import { makePrivateDir, makePrivateFile } from './private-files.ts';
+import { PushService } from './push/service.ts';
+import { pushRoutes } from './push/routes.ts';
 
 /** A plugin bundles service features: hooks, custom commands and HTTP routes, added with `use`. */
 export interface XPushPlugin {
@@ -83,6 +85,10 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
   // TODO(issue 11 item 6): a Redis implementation for clusters; until then each node knows its own connections only.
   const userPresence: UserPresence = new MemoryUserPresence(config.presenceDelayMs);
   const core: Core = { config, log, store, broker, presence, userPresence, hooks, apps: new AppCache(store), channels: new ChannelCache(store), publisher, limiter, nodeId };
+  // Push to offline devices: every stored message may queue notifications (src/push/).
+  const push = new PushService(core, config.push);
+  core.push = push;
+  hooks.add('afterPublish', ({ message }) => push.onMessage(message));
   await userPresence.start({
     online: (app, user) => hooks.after('afterUserOnline', { app, user }),
     offline: (app, user) => hooks.after('afterUserOffline', { app, user }),
@@ -132,6 +138,7 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
     adminRoutes(http, core, adminToken);
     authRoutes(http, core, onlineDevices);
     serverApiRoutes(http, core);
+    pushRoutes(http, core, adminToken);
   }
   connectionRoutes(http, core, cluster, connections);
   // /emulation on every role (it forwards to the stream's node); the streams only on channel servers.
@@ -177,6 +184,7 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
       gateway?.attach(http.server);
       if (gateway) stopKeeper = startPresenceKeeper(core, hub);
       await cluster.start({ url, wsUrl, role: config.role });
+      push.start();
       log.info({ url, wsUrl, role: config.role, nodeId, store: store.kind, broker: broker.kind }, 'xpush started');
     },
     close() {
@@ -198,6 +206,7 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
         log.info('drain: clients closed');
         if (started) await http.close();
         log.info('drain: http closed');
+        await push.close();
         await broker.close();
         await presence.close();
         await userPresence.close();

@@ -8,6 +8,7 @@ import type { NodeInfo, NodeRegistry } from './registry.ts';
 import { Errors } from '../errors.ts';
 import { AppId } from '../protocol/schemas.ts';
 import { requireAdmin } from '../session/guards.ts';
+import { pushRegistry } from '../push/metrics.ts';
 
 /**
  * This process's view of the cluster: its own registry record (channel roles), the live channel
@@ -85,8 +86,10 @@ export class Cluster {
   }
 }
 
-const metricsRegistry = new client.Registry();
-client.collectDefaultMetrics({ register: metricsRegistry });
+const nodeRegistry = new client.Registry();
+client.collectDefaultMetrics({ register: nodeRegistry });
+/** The node's metrics and push delivery's (push/metrics.ts). */
+const metricsRegistry = client.Registry.merge([nodeRegistry, pushRegistry]);
 let connectionsGauge: client.Gauge | undefined;
 
 /**

@@ -9,6 +9,7 @@ import type { AppCache } from '../auth/app-cache.ts';
 import type { Publisher } from './publisher.ts';
 import type { ChannelCache } from './channel-cache.ts';
 import type { RateLimiter } from '../limits/limiter.ts';
+import type { PushService } from '../push/service.ts';
 
 /**
  * What every XPUSH operation needs, shared by the session server (HTTP) and the channel server
@@ -29,4 +30,6 @@ export interface Core {
   /** Rate limits (login throttling; per-app budgets): cluster-wide with the redis broker. */
   limiter: RateLimiter;
   nodeId: string;
+  /** Push to offline devices (src/push/); absent where no server runs (CLI). */
+  push?: PushService;
 }

@@ -74,7 +74,7 @@ export type Settlement =
   /** Delivered: done unless a newer input arrived meanwhile (then it stays pending, throttled). */
   | { kind: 'sent'; version: number; at: number }
   /** Try again at `dueAt`. */
-  | { kind: 'retry'; dueAt: number; error: string }
+  | { kind: 'retry'; dueAt: number; error: string; /** Failed attempts to record (a wait for a rate limit is not one). */ attempts: number }
   /** Not delivered and not retried (payload refused, user online, gave up); a newer input still goes. */
   | { kind: 'dropped'; version: number; error: string };
 

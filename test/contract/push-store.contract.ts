@@ -118,7 +118,7 @@ export function pushStoreContract(name: string, open: Open, openShared?: (s: Sto
       assert.equal(await s.push.nextDue(), 1520, 'the newer one waits out the throttle after the send');
       [i] = await s.push.claim('n1', 1520, 10_000, 10);
       assert.deepEqual(i!.payload, { n: 2 });
-      assert.equal(await s.push.settle(i!.id, 'n1', { kind: 'retry', dueAt: 3000, error: 'http_429' }), true);
+      assert.equal(await s.push.settle(i!.id, 'n1', { kind: 'retry', dueAt: 3000, error: 'http_429', attempts: i!.attempts + 1 }), true);
       assert.equal(await s.push.nextDue(), 3000);
       [i] = await s.push.claim('n1', 3000, 10_000, 10);
       assert.equal(i!.attempts, 1);

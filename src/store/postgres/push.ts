@@ -176,8 +176,8 @@ export class PostgresPushStore implements PushStore {
       );
     } else if (s.kind === 'retry') {
       r = await this.pool.query(
-        `UPDATE push_outbox SET due_at = $3, attempts = attempts + 1, last_error = $4, ${release} WHERE id = $1 AND lease_owner = $2`,
-        [id, owner, s.dueAt, s.error],
+        `UPDATE push_outbox SET due_at = $3, attempts = $5, last_error = $4, ${release} WHERE id = $1 AND lease_owner = $2`,
+        [id, owner, s.dueAt, s.error, s.attempts],
       );
     } else {
       r = await this.pool.query(

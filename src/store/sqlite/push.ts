@@ -147,8 +147,8 @@ export class SqlitePushStore implements PushStore {
           sent_at = ?, attempts = 0, last_error = NULL, ${release}
         WHERE id = ? AND lease_owner = ?`).run(s.version, s.at, s.at, id, owner);
     } else if (s.kind === 'retry') {
-      r = this.q.get(`UPDATE push_outbox SET due_at = ?, attempts = attempts + 1, last_error = ?, ${release} WHERE id = ? AND lease_owner = ?`)
-        .run(s.dueAt, s.error, id, owner);
+      r = this.q.get(`UPDATE push_outbox SET due_at = ?, attempts = ?, last_error = ?, ${release} WHERE id = ? AND lease_owner = ?`)
+        .run(s.dueAt, s.attempts, s.error, id, owner);
     } else {
       r = this.q.get(`UPDATE push_outbox SET due_at = CASE WHEN version = ? THEN NULL ELSE due_at END, attempts = 0, last_error = ?, ${release}
         WHERE id = ? AND lease_owner = ?`).run(s.version, s.error, id, owner);
