@@ -7,6 +7,7 @@ import { ChannelStreams, isTemporary, toMessage, type PubLike } from './streams.
 import { actor, wireEvents } from './events.ts';
 import { TokenKeeper } from './token-keeper.ts';
 import { routedTransports, DEFAULT_TRANSPORTS } from './transports.ts';
+import { PushClient, type PushKind, type PushMode, type PushModeView, type PushTargetInput, type PushTargetView } from './push.ts';
 import type {
   Actor, ConnectedInfo, HistoryPage, Message, SendResult, Tokens, UnreadCount, UserEntry, XPushOptions,
 } from './types.ts';
@@ -27,6 +28,7 @@ export class XPush extends XPushApi {
   /** The URL the next socket opens: set by each connect attempt (getData) before the socket is made. */
   #wsUrl = '';
   readonly #keeper: TokenKeeper;
+  readonly #push: PushClient;
 
   constructor(opts: XPushOptions) {
     super();
@@ -34,6 +36,7 @@ export class XPush extends XPushApi {
     this.#opts = opts;
     this.#session = new SessionClient({ ...opts, onTokens: (t) => this.emit('tokens', { ...t }) });
     this.#keeper = new TokenKeeper(this.#session);
+    this.#push = new PushClient(this.#session, opts.appKey);
     this.#streams = new ChannelStreams(
       (m) => this.emit('message', m.channel, m.event, m.data, m.meta),
       (channel, offset, epoch, limit) => this.#historyAfter(channel, offset, epoch, limit),
@@ -97,6 +100,38 @@ export class XPush extends XPushApi {
 
   devices(): Promise<unknown[]> {
     return this.#session.devices();
+  }
+
+  /**
+   * Registers where this device receives pushes while it has no connection: a browser
+   * PushSubscription (Web Push), `{kind: 'fcm', token}` or `{kind: 'apns', token, environment}`.
+   * One target per provider per device; a new token replaces the old. Logout removes them.
+   */
+  registerPush(target: PushTargetInput): Promise<PushTargetView> {
+    return this.#push.register(target);
+  }
+
+  /** Stops pushes to this device (one provider, or all); resolves with how many targets were removed. */
+  unregisterPush(kind?: PushKind): Promise<number> {
+    return this.#push.unregister(kind);
+  }
+
+  pushTargets(): Promise<PushTargetView[]> {
+    return this.#push.targets();
+  }
+
+  /** This user's push mode in a channel: `all`, `mentions` (only messages whose `data.mentions` names the user) or `none`. */
+  pushMode(channel: string): Promise<PushModeView> {
+    return this.#push.mode(channel);
+  }
+
+  setPushMode(channel: string, mode: PushMode | 'default'): Promise<PushModeView> {
+    return this.#push.setMode(channel, mode);
+  }
+
+  /** The app's VAPID public key: the `applicationServerKey` of `pushManager.subscribe`. */
+  vapidPublicKey(): Promise<string> {
+    return this.#push.vapidPublicKey();
   }
 
   /**

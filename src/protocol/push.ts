@@ -46,15 +46,17 @@ export const WebPushSubscription = O({
   /** Browsers add it to PushSubscription.toJSON(); ignored. */
   expirationTime: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
 });
-export const PushRegisterBody = Type.Union([
-  O({ kind: Type.Literal('webpush'), subscription: WebPushSubscription }, strict),
-  O({ kind: Type.Literal('fcm'), token: Type.String({ minLength: 8, maxLength: 4096, pattern: '^[\\x21-\\x7e]+$' }) }, strict),
-  O({
-    kind: Type.Literal('apns'),
-    token: Type.String({ minLength: 32, maxLength: 200, pattern: '^[0-9a-fA-F]+$' }),
-    environment: Type.Optional(Type.Union([Type.Literal('sandbox'), Type.Literal('production')])),
-  }, strict),
-]);
+/**
+ * One flat shape (errors then name the field, not a union branch): `webpush` takes `subscription`
+ * (what `PushSubscription.toJSON()` gives), `fcm` a registration `token`, `apns` a hex device `token`
+ * and its `environment` (default production). The domain checks which fields go with which kind.
+ */
+export const PushRegisterBody = O({
+  kind: PushKindSchema,
+  subscription: Type.Optional(WebPushSubscription),
+  token: Type.Optional(Type.String({ minLength: 1, maxLength: 4096, pattern: '^[\\x21-\\x7e]+$' })),
+  environment: Type.Optional(Type.Union([Type.Literal('sandbox'), Type.Literal('production')])),
+}, strict);
 export type PushRegisterBody = Static<typeof PushRegisterBody>;
 
 export const PushTargetView = O({

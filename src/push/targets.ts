@@ -17,7 +17,13 @@ export async function registerTarget(core: Core, d: Device, b: PushRegisterBody)
   if (!d.device) throw Errors.badRequest.with('this token names no device (mint it with a `device`, or log in): push targets belong to a device');
   const base = { appId: d.app, id: 'pt_' + randomBytes(9).toString('base64url'), userId: d.user, deviceId: d.device, keys: null, environment: null, createdAt: Date.now() };
   let t: PushTargetRecord;
+  const only = (allowed: string[]) => {
+    const extra = (['subscription', 'token', 'environment'] as const).filter((k) => b[k] !== undefined && !allowed.includes(k));
+    if (extra.length) throw Errors.badRequest.with(`${extra.join(', ')}: not used with kind ${b.kind}`);
+  };
   if (b.kind === 'webpush') {
+    only(['subscription']);
+    if (!b.subscription) throw Errors.badRequest.with('subscription: required for kind webpush (PushSubscription.toJSON())');
     const u = safeUrl(b.subscription.endpoint);
     const allowed = core.push?.config.webPushHosts ?? [];
     if (!u || u.protocol !== 'https:') throw Errors.badRequest.with('subscription.endpoint must be an https URL');
@@ -28,8 +34,12 @@ export async function registerTarget(core: Core, d: Device, b: PushRegisterBody)
     if (Buffer.from(b.subscription.keys.auth, 'base64url').length < 16) throw Errors.badRequest.with('subscription.keys.auth must be at least 16 bytes (URL-safe base64)');
     t = { ...base, kind: 'webpush', token: b.subscription.endpoint, keys: { p256dh: b.subscription.keys.p256dh, auth: b.subscription.keys.auth } };
   } else if (b.kind === 'fcm') {
+    only(['token']);
+    if (!b.token) throw Errors.badRequest.with('token: required for kind fcm (the FCM registration token)');
     t = { ...base, kind: 'fcm', token: b.token };
   } else {
+    only(['token', 'environment']);
+    if (!b.token || !/^[0-9a-fA-F]{32,200}$/.test(b.token)) throw Errors.badRequest.with('token: required for kind apns, the device token in hex');
     t = { ...base, kind: 'apns', token: b.token.toLowerCase(), environment: b.environment ?? 'production' };
   }
   return viewOf(await core.store.push.registerTarget(t));
