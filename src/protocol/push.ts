@@ -23,7 +23,7 @@ export const PushSettingsSchema = O({
   delayMs: Type.Integer({ minimum: 0, maximum: 60_000 }),
   /** After a notification for a channel, the next for that channel and device waits at least this long, ms (it then shows the newest message). */
   throttleMs: Type.Integer({ minimum: 0, maximum: 3_600_000 }),
-  /** Most notifications (all channels, all devices) one user gets per minute; beyond, they wait. 0 = no cap. */
+  /** Most message notifications (all channels, all devices) one user gets per minute; beyond, they wait. Data pushes do not count. 0 = no cap. */
   maxPerUserPerMinute: Type.Integer({ minimum: 0, maximum: 100_000 }),
   /** Show the message text in the notification (off: "New message" only). */
   preview: Type.Boolean(),

@@ -149,7 +149,8 @@ export class Dispatcher {
       pushMetrics.failed.inc({ provider: t.kind, reason: 'not_configured' });
       return drop('not_configured');
     }
-    if (s.maxPerUserPerMinute > 0) {
+    // The per-user cap is for chat notifications; the backend's data pushes are its own call.
+    if (p.type === 'message' && s.maxPerUserPerMinute > 0) {
       const d = await core.limiter.hit(`push:${item.appId}:${item.userId}`, { limit: s.maxPerUserPerMinute, windowMs: 60_000 })
         .catch(() => ({ allowed: true, retryAfterMs: 0 })); // a limiter outage must not stop delivery
       if (!d.allowed) return this.settle(item, { kind: 'retry', dueAt: Date.now() + d.retryAfterMs, error: 'user_limit', attempts: item.attempts });
