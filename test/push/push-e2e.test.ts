@@ -179,3 +179,18 @@ test('retries: 429 waits the Retry-After, 5xx backs off, both then deliver once;
   assert.match(m, /xpush_push_failed_total\{provider="fcm",reason="INTERNAL"\} [1-9]/);
   assert.match(m, /xpush_push_failed_total\{provider="fcm",reason="google_rpc_BadRequest|INVALID_ARGUMENT"\} [1-9]/);
 });
+
+test('per-user cap: beyond push.maxPerUserPerMinute notifications wait in the outbox instead of going out', async (t) => {
+  const w = await startPushWorld(t, {}, { delayMs: 0, throttleMs: 0, maxPerUserPerMinute: 2 });
+  const { ts, app } = w;
+  const bob = await userSession(ts, app, 'bob', 'phone', PASSWORD);
+  await register(ts, app, bob.accessToken, { kind: 'fcm', token: 'fcm-bob' });
+  const a = await alice(t, w, ['bob'], 'one');
+  await a.createChannel('two', { members: ['bob'] });
+  await a.createChannel('three', { members: ['bob'] });
+  for (const ch of ['one', 'two', 'three']) await a.send(ch, 'message', { text: ch });
+  await waitFor('two notifications', () => w.fcm.received.length === 2, 5000);
+  await quiet(800);
+  assert.equal(w.fcm.received.length, 2);
+  assert.equal(await depth(ts), 1, 'the third waits for the window');
+});
