@@ -6,6 +6,7 @@ import { configFrom, type CommonOptions, type StartOptions } from './config-sour
 import { mintToken } from '../auth/tokens.ts';
 import { createApp } from '../session/routes/admin.ts';
 import type { Core } from '../domain/context.ts';
+import { pushCommands } from './push.ts';
 
 const program = new Command('xpush').description('XPUSH real-time push and messaging platform').version('0.1.0');
 
@@ -65,6 +66,8 @@ common(app.command('list').description('list apps')).action(async (opts: CommonO
   const apps = await withStore(opts, (core) => core.store.apps.list());
   for (const a of apps) process.stdout.write(`${a.id}\t${a.name}\t${a.key}\n`);
 });
+
+pushCommands(program, common, withStore);
 
 common(program.command('token <app> <user>').description('mint a connection token for a user of an app'))
   .option('--device <id>', 'device id')
