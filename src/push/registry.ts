@@ -24,11 +24,6 @@ export class ProviderRegistry {
     return (await this.entry(appId)).providers.get(kind);
   }
 
-  /** Which providers the app has configured. */
-  async kinds(appId: string): Promise<Set<PushKind>> {
-    return new Set((await this.entry(appId)).providers.keys());
-  }
-
   forget(appId: string): void {
     const e = this.apps.get(appId);
     this.apps.delete(appId);
