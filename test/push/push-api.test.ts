@@ -145,3 +145,27 @@ test('provider credentials: admin only, secrets never returned (fingerprints ins
   await waitFor('an empty outbox', async () => (await depth(ts)) === 0);
   assert.equal(w.apns.attempts.size, 0);
 });
+
+test('the SDK: vapidPublicKey, registerPush (a PushSubscription object), pushTargets, unregisterPush; logout drops the targets', async (t) => {
+  const w = await startPushWorld(t);
+  const { ts, app } = w;
+  const { XPush } = await import('../../src/client/index.ts');
+  const bob = new XPush({ url: ts.url, app: app.id, appKey: app.key });
+  await bob.register('bob', PASSWORD);
+  await bob.login('bob', PASSWORD, 'browser');
+  const key = await bob.vapidPublicKey();
+  assert.equal(key, (await ts.http('GET', `/v1/apps/${app.id}/push/vapid`, undefined, { 'x-app-key': app.key })).body.publicKey);
+  const sub = w.webpush.subscribe();
+  // What pushManager.subscribe() resolves with: an object whose toJSON() is the wire shape.
+  const pushSubscription = { endpoint: sub.json.endpoint, toJSON: () => sub.json };
+  const view = await bob.registerPush(pushSubscription);
+  assert.deepEqual([view.kind, view.device, view.hint], ['webpush', 'browser', '127.0.0.1']);
+  await bob.registerPush({ kind: 'fcm', token: 'fcm-browser' });
+  assert.deepEqual((await bob.pushTargets()).map((x) => x.kind), ['fcm', 'webpush']);
+  assert.equal(await bob.unregisterPush('fcm'), 1);
+  assert.deepEqual((await bob.pushTargets()).map((x) => x.kind), ['webpush']);
+  await assert.rejects(bob.registerPush({ kind: 'apns', token: 'xyz' }), (e: any) => e.code === 107);
+  await bob.logout();
+  assert.deepEqual((await api(ts, app, 'GET', '/users/bob/push')).body.targets, []);
+  await assert.rejects(bob.pushTargets(), (e: any) => e.code === 101);
+});

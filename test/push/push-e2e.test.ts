@@ -194,3 +194,16 @@ test('per-user cap: beyond push.maxPerUserPerMinute notifications wait in the ou
   assert.equal(w.fcm.received.length, 2);
   assert.equal(await depth(ts), 1, 'the third waits for the window');
 });
+
+test('a user who connects while a notification waits in the outbox does not get it', async (t) => {
+  const w = await startPushWorld(t, {}, { delayMs: 1500 });
+  const { ts, app } = w;
+  const phone = await userSession(ts, app, 'bob', 'phone', PASSWORD);
+  await register(ts, app, phone.accessToken, { kind: 'fcm', token: 'fcm-bob' });
+  const a = await alice(t, w, ['bob']);
+  await a.send('lunch', 'message', { text: 'queued' });
+  await waitFor('queued', async () => (await depth(ts)) === 1);
+  await sdkClient(t, ts.wsUrl, phone.accessToken);
+  await waitFor('dropped at send time', async () => (await depth(ts)) === 0, 5000);
+  assert.equal(w.fcm.attempts.size, 0);
+});
