@@ -11,6 +11,7 @@ export interface ChannelNamespace {
   /** durable channels: retention enforced by the background trim. */
   retention?: Retention;
 }
+import type { PushConfig } from './push/config.ts';
 
 export type Role = 'all' | 'session' | 'channel';
 
@@ -206,6 +207,8 @@ export interface Config {
   retentionSweepMs: number;
   /** Hooks passed inline (see hooks.ts); plugins can add more. */
   hooks?: Partial<HookTable>;
+  /** Push delivery: outbox dispatcher, trusted CAs, allowed Web Push hosts (push/config.ts PushConfig; defaults there). */
+  push?: Partial<PushConfig>;
 }
 
 export const defaultConfig: Config = {

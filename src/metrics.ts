@@ -129,10 +129,17 @@ export class Metrics {
   }
 
   /** The text exposition of this server's series and the process's. */
+  private readonly extra: client.Registry[] = [];
+
+  /** A feature's own registry (push delivery), scraped with this node's series. */
+  addRegistry(r: client.Registry): void {
+    if (!this.extra.includes(r)) this.extra.push(r);
+  }
+
   async scrape(): Promise<string> {
     this.apps = this.sources?.perApp() ?? new Map();
     // The process series get this server's node label too, so every query can filter by node.
-    const all = client.Registry.merge([processMetrics(), this.registry]);
+    const all = client.Registry.merge([processMetrics(), this.registry, ...this.extra]);
     all.setDefaultLabels({ node: this.nodeId });
     return all.metrics();
   }

@@ -56,6 +56,9 @@ import { VERSION } from './version.ts';
 import { Proxies } from './proxy/proxies.ts';
 import { startWebhooks } from './webhooks/webhooks.ts';
 import { webhookRoutes } from './webhooks/routes.ts';
+import { PushService } from './push/service.ts';
+import { pushRoutes } from './push/routes.ts';
+import { pushRegistry } from './push/metrics.ts';
 
 /** A plugin bundles service features: hooks, custom commands and HTTP routes, added with `use`. */
 export interface XPushPlugin {
@@ -118,6 +121,11 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
   const publisher = new Publisher(store, broker, log, config.maxStoreBatch, metrics);
   const livePublisher = new LivePublisher(live, broker, log, metrics);
   const core: Core = { config, log, store, broker, presence, userPresence, hooks, apps: new AppCache(store), channels: new ChannelCache(store), publisher, livePublisher, live, limiter, metrics, nodeId, blobs };
+  // Push to offline devices: every stored message may queue notifications (src/push/).
+  const push = new PushService(core, config.push);
+  metrics.addRegistry(pushRegistry);
+  core.push = push;
+  hooks.add('afterPublish', ({ message, kind }) => { if (kind === 'durable') push.onMessage(message); });
   await userPresence.start({
     online: (app, user) => hooks.after('afterUserOnline', { app, user }),
     offline: (app, user) => hooks.after('afterUserOffline', { app, user }),
@@ -200,6 +208,7 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
     fileRoutes(http, core);
     userOpsRoutes(http, core);
     limitRoutes(http, core, adminToken);
+    pushRoutes(http, core, adminToken);
   }
   connectionRoutes(http, core, cluster, connections);
   // /emulation on every role (it forwards to the stream's node); the streams only on channel servers.
@@ -267,6 +276,7 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
         const redis = config.broker.kind === 'redis' ? ` in Redis at ${safeUrl(config.broker.url)}` : '';
         throw new InfraError('node registry (redis)', 'broker.url', `cannot register this node${redis}`, err);
       }
+      push.start();
       log.info({ url, wsUrl, role: config.role, nodeId, store: store.kind, broker: broker.kind }, 'xpush started');
     },
     close() {
@@ -298,6 +308,7 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
           http.server.closeAllConnections();
         }
         log.info('drain: http closed');
+        await push.close();
         await broker.close();
         await presence.close();
         await userPresence.close();

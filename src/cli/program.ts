@@ -1,9 +1,10 @@
 import { Command, CommanderError } from 'commander';
 import { createServer } from '../server.ts';
 import { configFrom, type StartOptions } from './config-sources.ts';
-import { brokerOptions, configOption, offlineConfig, processIo, storeOptions, type CliIo } from './options.ts';
+import { brokerOptions, configOption, offlineConfig, processIo, storeOptions, withStore, type CliIo } from './options.ts';
 import { appCommands } from './app-commands.ts';
 import { registerUserCommands } from './user-commands.ts';
+import { pushCommands } from './push.ts';
 import { remoteCommands } from './remote-commands.ts';
 import { InfraError, safeUrl } from '../infra-error.ts';
 import { VERSION } from '../version.ts';
@@ -42,6 +43,7 @@ export function buildProgram(io: CliIo = processIo): Command {
 
   appCommands(program, io);
   registerUserCommands(program, (t) => io.out(t));
+  pushCommands(program, (cmd) => storeOptions(configOption(cmd)), (opts, fn) => withStore(opts, (store) => fn({ store })));
   remoteCommands(program, io);
 
   brokerOptions(configOption(program.command('nodes').description('list live channel servers (cluster registry in Redis)'))).action(async (opts: CommonOptions) => {

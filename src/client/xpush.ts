@@ -9,6 +9,7 @@ import { TokenKeeper } from './token-keeper.ts';
 import { routedTransports, DEFAULT_TRANSPORTS } from './transports.ts';
 import { uploadFile, signedUrl, type FileRef, type FileSource, type SendFileOptions } from './files.ts';
 import type { UploadResult } from '../protocol/files.ts';
+import { PushClient, type PushKind, type PushMode, type PushModeView, type PushTargetInput, type PushTargetView } from './push.ts';
 import type {
   Actor, ConnectedInfo, DeviceInfo, HistoryPage, Message, SendResult, Tokens, UnreadCount, UserEntry, XPushOptions,
 } from './types.ts';
@@ -29,6 +30,7 @@ export class XPush extends XPushApi {
   /** The URL the next socket opens: set by each connect attempt (getData) before the socket is made. */
   #wsUrl = '';
   readonly #keeper: TokenKeeper;
+  readonly #push: PushClient;
 
   constructor(opts: XPushOptions) {
     super();
@@ -36,6 +38,7 @@ export class XPush extends XPushApi {
     this.#opts = opts;
     this.#session = new SessionClient({ ...opts, onTokens: (t) => this.emit('tokens', { ...t }) });
     this.#keeper = new TokenKeeper(this.#session);
+    this.#push = new PushClient(this.#session, opts.appKey);
     this.#streams = new ChannelStreams(
       (m) => this.emit('message', m.channel, m.event, m.data, m.meta),
       (channel, offset, epoch, limit) => this.#historyAfter(channel, offset, epoch, limit),
@@ -116,6 +119,38 @@ export class XPush extends XPushApi {
    */
   changePassword(oldPassword: string, newPassword: string): Promise<number> {
     return this.#session.changePassword(oldPassword, newPassword);
+  }
+
+  /**
+   * Registers where this device receives pushes while it has no connection: a browser
+   * PushSubscription (Web Push), `{kind: 'fcm', token}` or `{kind: 'apns', token, environment}`.
+   * One target per provider per device; a new token replaces the old. Logout removes them.
+   */
+  registerPush(target: PushTargetInput): Promise<PushTargetView> {
+    return this.#push.register(target);
+  }
+
+  /** Stops pushes to this device (one provider, or all); resolves with how many targets were removed. */
+  unregisterPush(kind?: PushKind): Promise<number> {
+    return this.#push.unregister(kind);
+  }
+
+  pushTargets(): Promise<PushTargetView[]> {
+    return this.#push.targets();
+  }
+
+  /** This user's push mode in a channel: `all`, `mentions` (only messages whose `data.mentions` names the user) or `none`. */
+  pushMode(channel: string): Promise<PushModeView> {
+    return this.#push.mode(channel);
+  }
+
+  setPushMode(channel: string, mode: PushMode | 'default'): Promise<PushModeView> {
+    return this.#push.setMode(channel, mode);
+  }
+
+  /** The app's VAPID public key: the `applicationServerKey` of `pushManager.subscribe`. */
+  vapidPublicKey(): Promise<string> {
+    return this.#push.vapidPublicKey();
   }
 
   /**

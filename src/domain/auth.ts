@@ -7,6 +7,7 @@ import { mintToken, newRefreshToken, randomId, sha256 } from '../auth/tokens.ts'
 import { encodeEvent, userTopic } from '../protocol/events.ts';
 import { loginGate } from './login-throttle.ts';
 import { requireActiveUser } from './user-state.ts';
+import { forgetDevice } from '../push/targets.ts';
 
 export type { LoginResult };
 
@@ -69,7 +70,7 @@ async function reused(core: Core, app: string, hash: string, now: number): Promi
     throw Errors.conflict.with('refresh token was just rotated by a concurrent request; use the refresh token that request returned');
   }
   const s = await core.store.sessions.get(app, spent.sessionId);
-  if (s) await endSession(core, app, s.userId, s.id, now);
+  if (s) await endSession(core, app, s.userId, s.id, now, s.deviceId);
   core.log.warn({ app, session: spent.sessionId }, 'refresh token reuse: session revoked');
   throw Errors.unauthorized.with('refresh token was already used: the session is revoked for safety; log in again');
 }
@@ -78,12 +79,13 @@ async function reused(core: Core, app: string, hash: string, now: number): Promi
 export async function logout(core: Core, app: string, user: string, session: string): Promise<void> {
   const s = await core.store.sessions.get(app, session);
   if (!s || s.userId !== user) throw Errors.unauthorized.with('no such session');
-  await endSession(core, app, user, session, Date.now());
+  await endSession(core, app, user, session, Date.now(), s.deviceId);
 }
 
 /** Revokes a session and tells every channel node to close its sockets (broker event 'o'). */
-async function endSession(core: Core, app: string, user: string, session: string, at: number): Promise<void> {
+async function endSession(core: Core, app: string, user: string, session: string, at: number, device: string): Promise<void> {
   await core.store.sessions.revoke(app, session, at);
+  await forgetDevice(core, app, user, device); // a logged-out device gets no more pushes
   await core.broker.publish(userTopic(app, user), encodeEvent('o', 0, session));
 }
 

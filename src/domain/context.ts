@@ -13,6 +13,7 @@ import type { ChannelCache } from './channel-cache.ts';
 import type { RateLimiter } from '../limits/limiter.ts';
 import type { BlobStore } from '../files/blob-store.ts';
 import type { Metrics } from '../metrics.ts';
+import type { PushService } from '../push/service.ts';
 
 /**
  * What every XPUSH operation needs, shared by the session server (HTTP) and the channel server
@@ -41,4 +42,6 @@ export interface Core {
   nodeId: string;
   /** Bytes of files uploaded into channels (src/files/). */
   blobs: BlobStore;
+  /** Push to offline devices (src/push/); absent where no server runs (CLI). */
+  push?: PushService;
 }

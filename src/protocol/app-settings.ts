@@ -1,5 +1,6 @@
 import { Type, type Static, type TObject, type TProperties } from 'typebox';
 import { ProxySettingsSchema, DEFAULT_PROXY_SETTINGS, WebhookSettingsSchema, DEFAULT_WEBHOOK_SETTINGS } from './backend-settings.ts';
+import { PushSettingsSchema, DEFAULT_PUSH_SETTINGS } from './push.ts';
 
 /**
  * Per-app settings: one JSON document per app (`apps.settings`), read and changed through the admin
@@ -51,6 +52,8 @@ export const AppSettingsSchema = Type.Object({
   webhooks: WebhookSettingsSchema,
   /** Per-app limits over the config defaults (absent: all defaults). */
   limits: Type.Optional(LimitsSchema),
+  /** Push to offline devices (src/push/): non-secret defaults; provider credentials live apart (admin `/push`). */
+  push: PushSettingsSchema,
 }, { additionalProperties: false });
 
 export type AppSettings = Static<typeof AppSettingsSchema>;
@@ -60,6 +63,7 @@ export const DEFAULT_APP_SETTINGS: AppSettings = Object.freeze({
   files: Object.freeze({ maxFileBytes: 25 * 1024 * 1024, urlTtlSec: 300 }),
   proxy: DEFAULT_PROXY_SETTINGS,
   webhooks: DEFAULT_WEBHOOK_SETTINGS,
+  push: DEFAULT_PUSH_SETTINGS,
 });
 
 /** The PATCH body: any subset of the settings, nested groups partial too. */

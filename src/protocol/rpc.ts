@@ -1,6 +1,7 @@
 import { Type, type Static, type TSchema } from 'typebox';
 import * as Q from './schemas.ts';
 import * as R from './results.ts';
+import * as P from './push.ts';
 
 interface MethodSpec {
   summary: string;
@@ -39,6 +40,11 @@ export const RPC = {
   'group.remove': { summary: "Remove users from one of the caller's groups.", request: Q.GroupUsersBody, result: O({ removed: R.Users }) },
   'group.members': { summary: "The users of one of the caller's groups.", request: Q.GroupOnly, result: O({ users: R.Users }) },
   'group.list': { summary: "The caller's groups with their sizes.", request: Q.Empty, result: O({ groups: Type.Array(R.GroupSummary) }) },
+  'push.register': { summary: "Register this connection's device for push: a Web Push subscription, an FCM token or an APNs token (one per provider per device).", request: P.PushRegisterBody, result: P.PushTargetView },
+  'push.unregister': { summary: "Remove this device's push targets (all, or one `kind`).", request: P.PushUnregisterBody, result: P.PushRemoved },
+  'push.targets': { summary: "This device's push targets.", request: Q.Empty, result: P.PushTargets },
+  'push.mode.get': { summary: "The caller's push mode in a channel (`all`, `mentions`, `none`) and whether it is the app default.", request: P.PushModeGetBody, result: P.PushModeView },
+  'push.mode.set': { summary: "Set the caller's push mode in a channel; `default` follows the app's `push.defaultMode`.", request: P.PushModeSetBody, result: P.PushModeView },
 } as const satisfies Record<string, MethodSpec>;
 
 export type RpcMethod = keyof typeof RPC;

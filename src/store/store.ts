@@ -1,5 +1,6 @@
 import type { AppSettings } from '../protocol/app-settings.ts';
 import { Errors, type XPushError } from '../errors.ts';
+import type { PushStore } from './push-store.ts';
 
 /**
  * The durable store: every app, user, device session, channel, message, read position and group.
@@ -406,6 +407,8 @@ export interface Store {
   /** Resolves when the store answers a trivial query (readiness checks); rejects when it cannot. */
   ping(): Promise<void>;
   readonly webhooks: WebhookStore;
+  /** Push targets, modes, provider credentials and the outbox (push-store.ts). */
+  readonly push: PushStore;
   /** Applies pending versioned migrations (idempotent; runs on start). */
   migrate(): Promise<void>;
   /** Flushes and closes; later calls reject. */

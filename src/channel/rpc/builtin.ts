@@ -6,6 +6,7 @@ import * as unread from '../../domain/unread.ts';
 import * as users from '../../domain/users.ts';
 import * as groups from '../../domain/groups.ts';
 import { publishFrom } from '../commands/publish.ts';
+import * as push from '../../push/targets.ts';
 
 type Handlers = { [M in RpcMethod]: (c: Conn, req: RpcRequest<M>) => Promise<RpcResult<M>> };
 
@@ -32,6 +33,11 @@ const HANDLERS: Handlers = {
   'group.remove': async (c, b) => ({ removed: await groups.groupRemove(c.ctx.core, c.app, c.user, b.group, b.users) }),
   'group.members': async (c, b) => ({ users: await groups.groupMembers(c.ctx.core, c.app, c.user, b.group) }),
   'group.list': async (c) => ({ groups: await groups.groupList(c.ctx.core, c.app, c.user) }),
+  'push.register': (c, b) => push.registerTarget(c.ctx.core, c, b),
+  'push.unregister': async (c, b) => ({ removed: await push.unregisterTargets(c.ctx.core, c, b.kind) }),
+  'push.targets': async (c) => ({ targets: await push.listTargets(c.ctx.core, c.app, c.user, c.device) }),
+  'push.mode.get': (c, b) => push.getMode(c.ctx.core, c.app, c.user, b.channel),
+  'push.mode.set': (c, b) => push.setMode(c.ctx.core, c.app, c.user, b.channel, b.mode),
 };
 
 /** Validates `data` against the method's request schema (107 naming the field), then runs it. */

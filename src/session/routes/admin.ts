@@ -10,6 +10,7 @@ import { AppParams } from '../../protocol/schemas.ts';
 import { AppName, Deleted } from '../../protocol/http.ts';
 import { CONTROL_TOPIC, encodeEvent } from '../../protocol/events.ts';
 import { checkLimitOverrides } from '../../limits/app-limits.ts';
+import { createVapidKeys } from '../../push/credentials.ts';
 import { AppSettingsSchema, AppSettingsPatchSchema, applyPatch, DEFAULT_APP_SETTINGS, type AppSettings, type AppSettingsPatch } from '../../protocol/app-settings.ts';
 
 const AppView = Type.Object({ id: Type.String(), name: Type.String(), key: Type.String(), secret: Type.String(), settings: AppSettingsSchema, createdAt: Type.Integer() });
@@ -26,6 +27,8 @@ export async function createApp(core: Pick<Core, 'store'>, name: string, setting
     createdAt: Date.now(),
   };
   await core.store.apps.create(app);
+  // Browsers can subscribe to Web Push from the start: every app gets its own VAPID key pair.
+  await createVapidKeys(core.store.push, app.id);
   return app;
 }
 

@@ -4,7 +4,8 @@ import { conflictAware, json, tx } from './db.ts';
 import { withDefaults, type AppSettings } from '../../protocol/app-settings.ts';
 
 /** Tables holding rows owned by an app; deleting an app clears each of them. */
-const OWNED = ['users', 'sessions', 'refresh_rotations', 'channel_members', 'messages', 'read_positions', 'user_groups', 'files', 'channels', 'webhook_queue', 'webhook_deliveries'];
+const OWNED = ['users', 'sessions', 'refresh_rotations', 'channel_members', 'messages', 'read_positions', 'user_groups', 'files', 'channels',
+  'webhook_queue', 'webhook_deliveries', 'push_targets', 'push_modes', 'push_credentials', 'push_outbox'];
 
 interface AppRow { id: string; name: string; key: string; secret: string; settings: unknown; created_at: number }
 

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { tx } from './db.ts';
+import { PUSH_SQL } from './push-schema.ts';
 
 export interface Migration {
   version: number;
@@ -385,6 +386,14 @@ ALTER TABLE users ADD COLUMN deleted_at bigint;
 -- Deleting a user removes them from other users' groups: find those rows without a scan.
 CREATE INDEX user_groups_member ON user_groups (app_id, user_id);
 `,
+  },
+  {
+    // Push delivery (store/push-store.ts): targets per device, per-channel modes, provider
+    // credentials (secrets apart from the settings JSON) and the outbox, one row per (target,
+    // collapse key) so a burst of messages coalesces into one notification.
+    version: 11,
+    name: 'push',
+    sql: PUSH_SQL,
   },
 ];
 

@@ -10,6 +10,7 @@ import { PostgresReadStore } from './reads.ts';
 import { PostgresSessionStore } from './sessions.ts';
 import { PostgresUserStore } from './users.ts';
 import { PostgresWebhookStore } from './webhooks.ts';
+import { PostgresPushStore } from './push.ts';
 
 export interface PostgresStoreOptions {
   /** Pool size per process (default 10). Appends hold a connection for one short transaction. */
@@ -48,6 +49,7 @@ export class PostgresStore implements Store {
   readonly groups: PostgresGroupStore;
   readonly files: PostgresFileStore;
   readonly webhooks: PostgresWebhookStore;
+  readonly push: PostgresPushStore;
   private readonly pool: pg.Pool;
   private readonly schema: string;
   private closing?: Promise<void>;
@@ -65,6 +67,7 @@ export class PostgresStore implements Store {
     this.groups = new PostgresGroupStore(this.pool);
     this.files = new PostgresFileStore(this.pool);
     this.webhooks = new PostgresWebhookStore(this.pool);
+    this.push = new PostgresPushStore(this.pool);
   }
 
   async ping(): Promise<void> {

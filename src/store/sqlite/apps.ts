@@ -46,7 +46,8 @@ export class SqliteAppStore implements AppStore {
   async delete(appId: string): Promise<boolean> {
     return this.q.db.transaction(() => {
       const gone = this.q.get('DELETE FROM apps WHERE id = ?').run(appId).changes > 0;
-      for (const table of ['users', 'sessions', 'channels', 'channel_members', 'messages', 'read_positions', 'user_groups', 'refresh_rotations', 'files', 'webhook_queue', 'webhook_deliveries']) {
+      for (const table of ['users', 'sessions', 'channels', 'channel_members', 'messages', 'read_positions', 'user_groups', 'refresh_rotations',
+        'files', 'webhook_queue', 'webhook_deliveries', 'push_targets', 'push_modes', 'push_credentials', 'push_outbox']) {
         this.q.get(`DELETE FROM ${table} WHERE app_id = ?`).run(appId);
       }
       return gone;

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { PUSH_SQL } from './push-schema.ts';
 
 export interface Migration {
   version: number;
@@ -235,6 +236,14 @@ ALTER TABLE users ADD COLUMN deleted_at INTEGER;
 -- Deleting a user removes them from other users' groups: find those rows without a scan.
 CREATE INDEX user_groups_member ON user_groups (app_id, user_id);
 `,
+  },
+  {
+    // Push delivery (store/push-store.ts): targets per device, per-channel modes, provider
+    // credentials (secrets apart from the settings JSON) and the outbox, one row per (target,
+    // collapse key) so a burst of messages coalesces into one notification.
+    version: 10,
+    name: 'push',
+    sql: PUSH_SQL,
   },
 ];
 

@@ -11,6 +11,7 @@ import { SqliteMessageStore } from './messages.ts';
 import { migrate } from './migrations.ts';
 import { SqliteReadStore } from './reads.ts';
 import { SqliteSessionStore } from './sessions.ts';
+import { SqlitePushStore } from './push.ts';
 import { SqliteUserStore } from './users.ts';
 import { SqliteWebhookStore } from './webhooks.ts';
 import { makePrivateDir, makePrivateFile, tightenIfPresent } from '../../private-files.ts';
@@ -36,6 +37,7 @@ export class SqliteStore implements Store {
   readonly groups: SqliteGroupStore;
   readonly files: SqliteFileStore;
   readonly webhooks: SqliteWebhookStore;
+  readonly push: SqlitePushStore;
   private readonly db: Database.Database;
   private readonly checkpointer?: Checkpointer;
   private closing?: Promise<void>;
@@ -79,6 +81,7 @@ export class SqliteStore implements Store {
     this.groups = new SqliteGroupStore(q);
     this.files = new SqliteFileStore(q);
     this.webhooks = new SqliteWebhookStore(q);
+    this.push = new SqlitePushStore(q);
   }
 
   async ping(): Promise<void> {
