@@ -1,11 +1,12 @@
-// Builds the XPush SDK for browsers: dist/xpush.js (ESM) and dist/xpush.min.js (IIFE, global `XPush`).
+// Builds the XPush SDK for browsers: xpush.js (ESM) and xpush.min.js (IIFE, global `XPush`), by default
+// into packages/client/dist/browser/ (part of the @xpush/client package; scripts/build.mjs calls this).
 // Usage: node scripts/build-browser.mjs [outDir]
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const outDir = path.resolve(process.argv[2] ?? path.join(root, 'dist'));
+const outDir = path.resolve(process.argv[2] ?? path.join(root, 'packages/client/dist/browser'));
 const common = {
   entryPoints: [path.join(root, 'src/client/index.ts')],
   bundle: true,

@@ -16,6 +16,10 @@ const files = (roots.length ? roots : ['test']).flatMap(find);
 if (files.some((f) => resolve(f).startsWith(resolve('test/sdk') + sep))) {
   spawnSync(process.execPath, ['--import', 'tsx', 'test/sdk/prepare.ts'], { stdio: 'inherit' });
 }
+// The container test's image (podman build, minutes when cold) likewise, when that test is to run.
+if ((process.env.CI === 'true' || process.env.XPUSH_CONTAINER_TEST === '1') && files.some((f) => resolve(f).startsWith(resolve('test/container') + sep))) {
+  spawnSync(process.execPath, ['--import', 'tsx', 'test/container/prepare.ts'], { stdio: 'inherit' });
+}
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
 const child = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=300000', ...files], { stdio: 'inherit' });
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -25,13 +25,23 @@ export function runXpush(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs 
   });
 }
 
+/** How to run the CLI: by default the source from src/ through tsx; `command` runs another one (an installed package's). */
+export interface SpawnOptions {
+  /** Program and leading arguments, before `start` (e.g. `['npx', '@xpush/server']`). */
+  command?: string[];
+  cwd?: string;
+  /** Own process group, so a wrapper (npx) and the server under it can be signalled together. */
+  detached?: boolean;
+}
+
 /**
  * `xpush start <args>` as a real child process (the CLI from src/, run through tsx); resolves once
  * it logged "xpush started" (JSON logs on stdout), with the URLs it announced.
  */
-export async function spawnXpush(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'start', ...args], {
-    cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env },
+export async function spawnXpush(args: string[], env: NodeJS.ProcessEnv = {}, opts: SpawnOptions = {}): Promise<ServerProcess> {
+  const [file, ...lead] = opts.command ?? [process.execPath, '--import', 'tsx', path.join(ROOT, 'src/cli/main.ts')];
+  const proc = spawn(file!, [...lead, 'start', ...args], {
+    cwd: opts.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env }, detached: opts.detached,
   });
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
   let err = '';
