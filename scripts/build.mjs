@@ -3,7 +3,7 @@
 //   the server reads at run time (client.proto, Lua scripts), so `bin/xpush.js` runs with no
 //   TypeScript tooling;
 // - client (packages/client, @xpush/client): the XPush SDK compiled with tsc, keeping only the
-//   files src/client/index.ts reaches (the SDK shares src/errors.ts and src/protocol/rpc-methods.ts
+//   files src/client/index.ts reaches (the SDK shares src/errors.ts and src/protocol/types.generated.ts
 //   with the server), plus the browser bundles. Its only runtime dependency is `centrifuge`; the
 //   build fails if the SDK starts importing anything else.
 // Usage: node scripts/build.mjs [server|client]   (both by default)
@@ -30,6 +30,8 @@ function buildServer() {
   execFileSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.build.json')], { stdio: 'inherit', cwd: root });
   copyAssets(path.join(root, 'src'), out, (rel) => !rel.startsWith('client' + path.sep));
   rewriteDeclarations(out);
+  // The admin console, prebuilt: an installed package has no esbuild to bundle it at run time.
+  execFileSync(process.execPath, [path.join(root, 'scripts/build-console.mjs'), path.join(out, 'admin')], { stdio: 'inherit' });
   process.stdout.write(`build: server → ${path.relative(root, out)}/\n`);
 }
 

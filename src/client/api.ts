@@ -1,4 +1,4 @@
-import type { RpcMethod, RpcRequest, RpcResult } from '../protocol/rpc.ts';
+import type { RpcMethod, RpcRequest, RpcResult } from '../protocol/types.generated.ts';
 import { Emitter } from './emitter.ts';
 import type { ChannelView, ChannelEntry, UserEntry, UserPage, XPushEvents } from './types.ts';
 

@@ -1,5 +1,5 @@
 import { XPushError } from '../errors.ts';
-import type { FileUrl, UploadResult } from '../protocol/files.ts';
+import type { FileUrl, UploadResult } from '../protocol/types.generated.ts';
 import { parseAnswer, type SessionClient } from './session.ts';
 
 /** Bytes sent so far, and the total when known (it is not for a stream). */

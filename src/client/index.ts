@@ -7,4 +7,4 @@ export type {
   ChannelView, ChannelEntry, UserPage, GroupSummary, UnreadCount, HistoryPage, UserEntry, Tokens, DeviceInfo,
 } from './types.ts';
 export type { FileSource, FileRef, SendFileOptions, UploadProgress } from './files.ts';
-export type { FileInfo, UploadResult } from '../protocol/files.ts';
+export type { FileInfo, UploadResult } from '../protocol/types.generated.ts';

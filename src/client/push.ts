@@ -1,5 +1,4 @@
-import type { Static } from 'typebox';
-import type { PushModeView, PushRegisterBody, PushTargetView, PushTargets, PushRemoved, VapidKey } from '../protocol/push.ts';
+import type { PushModeView, PushRegisterBody, PushTargetView, PushTargets, PushRemoved, VapidKey } from '../protocol/types.generated.ts';
 import { XPushError } from '../errors.ts';
 import type { SessionClient } from './session.ts';
 
@@ -27,11 +26,11 @@ export class PushClient {
 
   async unregister(kind?: PushKind): Promise<number> {
     const q = kind ? `?kind=${kind}` : '';
-    return (await this.session.request<Static<typeof PushRemoved>>('DELETE', `${this.session.appPath}/me/push${q}`, undefined, this.bearer())).removed;
+    return (await this.session.request<PushRemoved>('DELETE', `${this.session.appPath}/me/push${q}`, undefined, this.bearer())).removed;
   }
 
   async targets(): Promise<PushTargetView[]> {
-    return (await this.session.request<Static<typeof PushTargets>>('GET', `${this.session.appPath}/me/push`, undefined, this.bearer())).targets;
+    return (await this.session.request<PushTargets>('GET', `${this.session.appPath}/me/push`, undefined, this.bearer())).targets;
   }
 
   mode(channel: string): Promise<PushModeView> {
@@ -44,7 +43,7 @@ export class PushClient {
 
   async vapidPublicKey(): Promise<string> {
     if (!this.appKey) throw new TypeError('XPush: options.appKey is required for vapidPublicKey');
-    return (await this.session.request<Static<typeof VapidKey>>('GET', `${this.session.appPath}/push/vapid`, undefined, { 'x-app-key': this.appKey })).publicKey;
+    return (await this.session.request<VapidKey>('GET', `${this.session.appPath}/push/vapid`, undefined, { 'x-app-key': this.appKey })).publicKey;
   }
 
   private bearer(): Record<string, string> {

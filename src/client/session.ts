@@ -1,5 +1,5 @@
 import { XPushError } from '../errors.ts';
-import type { LoginResult } from '../protocol/http.ts';
+import type { LoginResult } from '../protocol/types.generated.ts';
 import type { DeviceInfo, Tokens, UserEntry } from './types.ts';
 
 /** How long a node lookup may take before the SDK falls back to the session server's origin. */

@@ -1,7 +1,5 @@
 /** Public types of the XPush SDK. Pure types: safe for the browser bundle. */
-import type { PublishAck, ChannelView, ChannelEntry, UnreadEntry, UserView, UserPage, GroupSummary } from '../protocol/results.ts';
-import type { DeviceView } from '../protocol/http.ts';
-import type { Static } from 'typebox';
+import type { PublishAck, ChannelView, ChannelEntry, UnreadEntry, UserView, UserPage, GroupSummary, DeviceView } from '../protocol/types.generated.ts';
 
 /** The wire results, declared once in protocol/results.ts. */
 export type { ChannelView, ChannelEntry, UserPage, GroupSummary };
@@ -10,7 +8,7 @@ export type SendResult = PublishAck;
 export type UnreadCount = UnreadEntry;
 export type UserEntry = UserView;
 /** One logged-in device of the user: `{device, session, pushToken, createdAt, online}`. */
-export type DeviceInfo = Static<typeof DeviceView>;
+export type DeviceInfo = DeviceView;
 
 export interface XPushOptions {
   /** Session server base URL, `http(s)://host:port` (register, login, node lookup). */

@@ -8,7 +8,7 @@ import { actor, wireEvents } from './events.ts';
 import { TokenKeeper } from './token-keeper.ts';
 import { routedTransports, DEFAULT_TRANSPORTS } from './transports.ts';
 import { uploadFile, signedUrl, type FileRef, type FileSource, type SendFileOptions } from './files.ts';
-import type { UploadResult } from '../protocol/files.ts';
+import type { UploadResult } from '../protocol/types.generated.ts';
 import { PushClient, type PushKind, type PushMode, type PushModeView, type PushTargetInput, type PushTargetView } from './push.ts';
 import type {
   Actor, ConnectedInfo, DeviceInfo, HistoryPage, Message, SendResult, Tokens, UnreadCount, UserEntry, XPushOptions,

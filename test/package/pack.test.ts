@@ -59,8 +59,9 @@ test('npm pack → install into an empty project → npx @xpush/server start →
     assert.ok(serverFiles.includes(f), `the server package lacks ${f}`);
   }
   assert.equal(serverFiles.find((f) => f.startsWith('dist/client/')), undefined, 'the server package ships the SDK');
-  // The SDK package: the SDK, the two shared modules it imports, the browser bundles; no server module.
-  const allowed = /^(dist\/client\/|dist\/browser\/|dist\/errors\.(js|d\.ts)$|dist\/protocol\/rpc-methods\.(js|d\.ts)$|package\.json$|LICENSE$|README\.md$)/;
+  // The SDK package: the SDK, the shared modules it imports (errors, the generated wire types), the
+  // browser bundles; no server module.
+  const allowed = /^(dist\/client\/|dist\/browser\/|dist\/errors\.(js|d\.ts)$|dist\/protocol\/types\.generated\.(js|d\.ts)$|package\.json$|LICENSE$|README\.md$)/;
   assert.deepEqual(clientFiles.filter((f) => !allowed.test(f)), []);
   for (const f of ['dist/client/index.js', 'dist/client/index.d.ts', 'dist/browser/xpush.js', 'dist/browser/xpush.min.js', 'LICENSE']) {
     assert.ok(clientFiles.includes(f), `the client package lacks ${f}`);
@@ -103,6 +104,12 @@ test('npm pack → install into an empty project → npx @xpush/server start →
   });
   assert.equal(res.status, 201);
   const app = (await res.json()) as { id: string; key: string };
+  // The admin console is served from the prebuilt files (no esbuild in an installed package).
+  const consoleJs = await fetch(`${srv.url}/admin/console.js`);
+  assert.equal(consoleJs.status, 200);
+  assert.ok((await consoleJs.text()).length > 1000);
+  // Ready (store and broker answer) from the tarball too.
+  assert.equal((await fetch(`${srv.url}/ready`)).status, 200);
 
   fs.writeFileSync(path.join(project, 'chat.mjs'), CLIENT_SCRIPT);
   const { stdout } = await run(process.execPath, ['chat.mjs', srv.url, app.id, app.key], { cwd: project, timeout: 60_000 });
