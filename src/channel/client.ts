@@ -225,9 +225,9 @@ export class Client implements Conn, HubClient {
   }
 
   // ---- HubClient ----
-  onMemberAdded(channel: string): void {
+  onMemberAdded(channel: string, from: number): void {
     if (this.autoSubscribe && !this.subs.has(channel) && !this.closed) {
-      subscribeServerSide(this, channel).catch((err) => this.ctx.core.log.warn({ err, channel }, 'server-side subscribe failed'));
+      subscribeServerSide(this, channel, from).catch((err) => this.ctx.core.log.warn({ err, channel }, 'server-side subscribe failed'));
     }
   }
 

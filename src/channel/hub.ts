@@ -23,8 +23,8 @@ export interface HubClient {
   channels(): Iterable<string>;
   push(frame: OutFrame): void;
   close(d: Disconnect): void;
-  /** The user was added to a channel: subscribe server-side if this connection asked for it. */
-  onMemberAdded(channel: string): void;
+  /** The user was added to a channel whose top was `from`: subscribe server-side (from there) if this connection asked for it. */
+  onMemberAdded(channel: string, from: number): void;
   /** The user lost access to a channel (removed, or channel deleted): push unsubscribe 2000. */
   onAccessLost(channel: string): void;
 }
@@ -209,7 +209,7 @@ export class Hub implements BrokerHandler {
   onEvent(topic: string, payload: string): void {
     const ev = decodeEvent(payload);
     if (topic.charCodeAt(0) === 99 /* c */) this.onChannelEvent(topic, ev.kind, ev.offset, ev.body);
-    else this.onUserEvent(topic, ev.kind, ev.body);
+    else this.onUserEvent(topic, ev.kind, ev.body, ev.offset);
   }
 
   onConnectionState(lost: boolean): void {
@@ -351,7 +351,7 @@ export class Hub implements BrokerHandler {
     this.release(topic, st);
   }
 
-  private onUserEvent(topic: string, kind: string, body: string): void {
+  private onUserEvent(topic: string, kind: string, body: string, offset: number): void {
     const set = this.users.get(topic);
     if (!set) return;
     switch (kind) {
@@ -360,7 +360,7 @@ export class Hub implements BrokerHandler {
         return;
       }
       case 's':
-        for (const c of set) c.onMemberAdded(body);
+        for (const c of set) c.onMemberAdded(body, offset);
         return;
       case 'x':
         for (const c of set) c.onAccessLost(body);

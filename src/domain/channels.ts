@@ -121,8 +121,9 @@ export async function addMembers(core: Core, app: string, caller: Caller, channe
   if (ch.type !== 'members') throw Errors.badRequest.with('open channels have no member list to edit; users join them');
   await checkUsersExist(core, app, users);
   const max = cap((await appLimits(core, app)).maxMembersPerChannel);
+  const from = (await core.store.channels.get(app, channel))?.topOffset ?? 0;
   const added = await core.store.channels.addMembers(app, channel, [...new Set(users)], Date.now(), max);
-  for (const u of added) await notifyUser(core, app, u, 's', channel);
+  for (const u of added) await notifyUser(core, app, u, 's', channel, from);
   return added;
 }
 
@@ -140,8 +141,9 @@ export async function joinChannel(core: Core, app: string, caller: Actor, channe
     throw Errors.permissionDenied.with('members channels are joined by invitation (channel.members.add)');
   }
   const max = cap((await appLimits(core, app)).maxMembersPerChannel);
+  const from = (await core.store.channels.get(app, channel))?.topOffset ?? 0;
   const added = await core.store.channels.addMembers(app, channel, [caller.user], Date.now(), max);
-  if (added.length) await notifyUser(core, app, caller.user, 's', channel);
+  if (added.length) await notifyUser(core, app, caller.user, 's', channel, from);
   return getChannel(core, app, caller, channel);
 }
 
@@ -167,7 +169,12 @@ export async function listChannels(core: Core, app: string, user: string): Promi
 }
 
 /** Tells every node holding the user's connections (auto-subscribe / unsubscribe), and the after-hooks. */
-async function notifyUser(core: Core, app: string, user: string, kind: 's' | 'x', channel: string): Promise<void> {
+/**
+ * `from` (member added): the channel's top offset before the user was added. The user's live
+ * connections subscribe from there, so a message published right after the add — before their node
+ * subscribed — still reaches them (offsets after `from` are handed over with the subscription).
+ */
+async function notifyUser(core: Core, app: string, user: string, kind: 's' | 'x', channel: string, from = 0): Promise<void> {
   core.hooks.after(kind === 's' ? 'afterMemberAdded' : 'afterMemberRemoved', { app, channel, user });
-  await core.broker.publish(userTopic(app, user), encodeEvent(kind, 0, channel));
+  await core.broker.publish(userTopic(app, user), encodeEvent(kind, from, channel));
 }

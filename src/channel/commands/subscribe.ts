@@ -151,11 +151,18 @@ export function subscribe(c: Conn, body: Record<string, unknown>, id: number): P
   });
 }
 
-/** Server-side subscription pushed to a connection (member added while connected). */
-export async function subscribeServerSide(c: Conn, channel: string): Promise<void> {
-  const p = await prepareSubscribe(c, channel, { join_leave: true }, true);
-  const { recoverable, epoch, offset, positioned } = p.result;
-  c.push(OutFrame.reply(Push.subscribe(channel, { recoverable, epoch, offset, positioned })));
+/**
+ * Server-side subscription pushed to a connection (member added while connected). It starts at
+ * `from`, the channel's top when the user was added: what was published since — possibly before this
+ * node subscribed — follows the subscribe push as publications, then the live ones.
+ */
+export async function subscribeServerSide(c: Conn, channel: string, from?: number): Promise<void> {
+  const ch = from !== undefined ? await c.ctx.core.channels.get(c.app, channel) : undefined;
+  const recover = ch?.kind === 'durable' ? { recover: true, offset: from, epoch: ch.epoch } : {};
+  const p = await prepareSubscribe(c, channel, { join_leave: true, ...recover }, true);
+  const { recoverable, epoch, offset, positioned, recovered, publications } = p.result;
+  c.push(OutFrame.reply(Push.subscribe(channel, { recoverable, epoch, offset: recovered ? from : offset, positioned })));
+  if (recovered) for (const pub of publications ?? []) c.push(OutFrame.reply(Push.pub(channel, pub)));
   p.finish();
 }
 
