@@ -94,9 +94,9 @@ test('bob offline: 3 messages → one collapsed notification per device with bad
   await waitFor('fourth round on the others', () => w.apns.received.length === 4 && w.webpush.received.length === 4, 5000);
   assert.equal(w.fcm.attempts.get('fcm-bob-phone'), 3, 'never tried again');
   const metrics = await ts.http('GET', '/metrics');
-  assert.match(metrics.body, /xpush_push_pruned_total\{provider="fcm",reason="UNREGISTERED"\} [1-9]/);
-  assert.match(metrics.body, /xpush_push_sent_total\{provider="apns"\} [1-9]/);
-  assert.match(metrics.body, /xpush_push_provider_latency_seconds_count\{provider="webpush"\} [1-9]/);
+  assert.match(metrics.body, /xpush_push_pruned_total\{provider="fcm",reason="UNREGISTERED",node="[^"]*"\} [1-9]/);
+  assert.match(metrics.body, /xpush_push_sent_total\{provider="apns",node="[^"]*"\} [1-9]/);
+  assert.match(metrics.body, /xpush_push_provider_latency_seconds_count\{(node="[^"]*",)?provider="webpush"(,node="[^"]*")?\} [1-9]/);
 });
 
 test('push modes per member and channel: all, mentions (data.mentions), none, and the app default', async (t) => {
@@ -175,9 +175,9 @@ test('retries: 429 waits the Retry-After, 5xx backs off, both then deliver once;
   await waitFor('an empty outbox', async () => (await depth(ts)) === 0);
   assert.ok((await api(ts, app, 'GET', '/users/bob/push')).body.targets.some((x: any) => x.kind === 'fcm'), 'token kept');
   const m = (await ts.http('GET', '/metrics')).body as string;
-  assert.match(m, /xpush_push_failed_total\{provider="webpush",reason="http_429"\} [1-9]/);
-  assert.match(m, /xpush_push_failed_total\{provider="fcm",reason="INTERNAL"\} [1-9]/);
-  assert.match(m, /xpush_push_failed_total\{provider="fcm",reason="google_rpc_BadRequest|INVALID_ARGUMENT"\} [1-9]/);
+  assert.match(m, /xpush_push_failed_total\{provider="webpush",reason="http_429",node="[^"]*"\} [1-9]/);
+  assert.match(m, /xpush_push_failed_total\{provider="fcm",reason="INTERNAL",node="[^"]*"\} [1-9]/);
+  assert.match(m, /xpush_push_failed_total\{provider="fcm",reason="google_rpc_BadRequest|INVALID_ARGUMENT",node="[^"]*"\} [1-9]/);
 });
 
 test('per-user cap: beyond push.maxPerUserPerMinute notifications wait in the outbox instead of going out', async (t) => {
