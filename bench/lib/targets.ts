@@ -31,8 +31,8 @@ export interface TargetOpts {
 
 /**
  * How a channel keeps its publications. Only XPUSH tells them apart: `durable` is stored and acked
- * after the commit; `ephemeral` (not stored, acked at fan-out) is planned (issue 13) and reported as
- * "not available" until XPUSH has it. The references store nothing whatever the kind.
+ * after the commit; `ephemeral` is not stored and acked at fan-out (docs/channels.md). The references
+ * store nothing whatever the kind.
  */
 export type ChannelKind = 'durable' | 'ephemeral';
 
@@ -127,13 +127,11 @@ async function startXpush(opts: TargetOpts): Promise<Target> {
     auth: { secret: app.secret, app: app.id },
     procs,
     async createChannels(names, kind = 'durable') {
-      // the hook for ephemeral channels: pass XPUSH's option here once the server has them
-      if (kind === 'ephemeral') throw new NotAvailable('XPUSH has no ephemeral channels yet');
       let next = 0;
       const one = async (): Promise<void> => {
         while (next < names.length) {
           const channel = names[next++];
-          await http(`${base}/v1/apps/${app.id}/channels`, { channel, type: 'open' }, { 'x-api-key': app.secret });
+          await http(`${base}/v1/apps/${app.id}/channels`, { channel, type: 'open', kind }, { 'x-api-key': app.secret });
         }
       };
       await Promise.all(Array.from({ length: 16 }, one));

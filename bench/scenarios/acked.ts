@@ -48,9 +48,8 @@ function listOption(ctx: Ctx, name: string, all: number[]): number[] {
 }
 
 /**
- * The two knobs issue 13 asks for later, kept here so they are one edit away:
- * - `channel`: `--acked-channel ephemeral` runs XPUSH on an ephemeral channel once XPUSH has them
- *   (until then its column reads n/a; see Target.createChannels in lib/targets.ts);
+ * The two variants issue 13 asks for:
+ * - `channel`: `--acked-channel ephemeral` runs XPUSH on an ephemeral channel (not stored, acked at fan-out);
  * - `protobufShare`: `--acked-protobuf 0.5` makes that share of the subscribers speak Protobuf once
  *   the load generator (load/protocols.ts) and XPUSH do; until then the run is n/a.
  */

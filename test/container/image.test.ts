@@ -23,7 +23,7 @@ import { parse } from 'yaml';
 import { XPush, type Message } from '../../src/client/index.ts';
 import { waitFor } from '../e2e/e2e-kit.ts';
 import { PG_URL, REDIS_URL, requireServices } from '../helpers/services.ts';
-import { IMAGE_IDS_FILE, RUN_FLAGS, type ImageIds, containerTestEnabled, podman, podmanMissing } from '../helpers/podman.ts';
+import { BUILD_ERROR_FILE, IMAGE_IDS_FILE, RUN_FLAGS, type ImageIds, containerTestEnabled, podman, podmanMissing } from '../helpers/podman.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const id = () => randomBytes(4).toString('hex');
@@ -81,7 +81,10 @@ test('container image: podman builds the Dockerfile and runs it alone and as the
     t.skip(missing);
     return;
   }
-  if (!fs.existsSync(IMAGE_IDS_FILE)) throw new Error('no images: their build (test/container/prepare.ts, run by npm test first) failed; see its output');
+  if (!fs.existsSync(IMAGE_IDS_FILE)) {
+    const why = fs.existsSync(BUILD_ERROR_FILE) ? fs.readFileSync(BUILD_ERROR_FILE, 'utf8') : 'see its output';
+    throw new Error(`no images: their build (test/container/prepare.ts, run by npm test first) failed: ${why}`);
+  }
   const images = JSON.parse(fs.readFileSync(IMAGE_IDS_FILE, 'utf8')) as ImageIds;
   const TAG = images.app;
 

@@ -19,6 +19,8 @@ export const IMAGE_TAG = 'localhost/xpush:test';
 export const SYSTEMD_IMAGE_TAG = 'localhost/xpush-systemd:test';
 /** Where prepare.ts records the ids of the images it built this run (git-ignored). */
 export const IMAGE_IDS_FILE = path.join(ROOT, '.cache/container-images.json');
+/** Where prepare.ts writes why the build failed, for the test's failure message. */
+export const BUILD_ERROR_FILE = path.join(ROOT, '.cache/container-build-error.txt');
 export interface ImageIds { app: string; systemd: string }
 /** The container test runs under CI and when asked: a cold build takes minutes. */
 export const containerTestEnabled = process.env.CI === 'true' || process.env.XPUSH_CONTAINER_TEST === '1';
