@@ -45,6 +45,7 @@ import { startRetention } from './domain/retention.ts';
 import { CONTROL_TOPIC, decodeEvent } from './protocol/events.ts';
 import { EmulationRouter } from './channel/emulation.ts';
 import { streamRoutes } from './channel/http-endpoints.ts';
+import { flushNow } from './channel/writer.ts';
 import { Disconnect, Disconnects } from './disconnect.ts';
 import { makePrivateDir, makePrivateFile } from './private-files.ts';
 import { openBlobStore, blobStoreKind } from './files/open-blob-store.ts';
@@ -118,7 +119,7 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
   const { broker, presence, limiter, live, userPresence } = await openBackends(config, metrics);
   const hooks = new Hooks(log);
   for (const [name, fn] of Object.entries(config.hooks ?? {})) hooks.add(name as HookName, fn as HookFn<HookName>);
-  const publisher = new Publisher(store, broker, log, config.maxStoreBatch, metrics);
+  const publisher = new Publisher(store, broker, log, config.maxStoreBatch, metrics, flushNow);
   const livePublisher = new LivePublisher(live, broker, log, metrics);
   const core: Core = { config, log, store, broker, presence, userPresence, hooks, apps: new AppCache(store), channels: new ChannelCache(store), publisher, livePublisher, live, limiter, metrics, nodeId, blobs };
   // Push to offline devices: every stored message may queue notifications (src/push/).

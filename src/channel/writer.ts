@@ -22,6 +22,15 @@ export function scheduleFlush(): void {
   }
 }
 
+/**
+ * Flushes now what the next turn would (no-op when nothing is queued). The publisher calls it right
+ * after a group commit so acks do not wait one event-loop turn (issue 13: acks leave when the commit is
+ * done); the flush still scheduled then finds nothing left to do.
+ */
+export function flushNow(): void {
+  if (scheduled) flushAll();
+}
+
 /** Runs `fn` at the start of every flush turn (a hub turning a turn's publications into frames). */
 export function onBeforeFlush(fn: () => void): () => void {
   beforeFlush.add(fn);

@@ -34,6 +34,12 @@ export class Publisher {
     private readonly log: Logger,
     private readonly maxBatch: number,
     private readonly metrics: Metrics,
+    /**
+     * Called once a batch's acks are settled, after the microtasks they start (the command handlers
+     * queueing their replies) have run: the channel server flushes its writers there, so the acks and
+     * the batch's publications leave in this event-loop turn instead of the next.
+     */
+    private readonly afterCommit: () => void = () => undefined,
   ) {}
 
   publish(msg: NewMessage): Promise<MessageRecord> {
@@ -100,6 +106,8 @@ export class Publisher {
         batch[i]!.reject(Errors.unavailable.with('message stored but broadcast failed; retry with the same id'));
       }
     }
+    // nextTick callbacks queued from a microtask run after the whole microtask queue has drained.
+    process.nextTick(this.afterCommit);
   }
 
   /** Resolves when nothing is queued or in flight (graceful shutdown). */
