@@ -4,7 +4,7 @@ import { Conn, FIRST_PUBLISH_ID, type Sink } from '../../bench/load/protocols.ts
 import { parseFrame, xpushProtobuf } from '../../bench/load/protobuf.ts';
 import { encodeData } from '../../bench/load/payload.ts';
 import { OutFrame, PING } from '../../src/channel/out-frame.ts';
-import { decodeCommandFrame, encodeReplies } from '../../src/protocol/protobuf/codec.ts';
+import { decodeCommandFrame, encodeReplies as encodeReplyObjects } from '../../src/protocol/protobuf/codec.ts';
 import { Push, errorReply, reply } from '../../src/protocol/frames.ts';
 
 /**
@@ -32,6 +32,9 @@ function client(subs: string[] = ['acked']): { c: Conn; seen: Seen } {
   c.ws = { send: () => assert.fail('a Protobuf client sends no text frame'), sendBytes: (b) => void seen.sent.push(b), terminate: () => undefined };
   return { c, seen };
 }
+
+/** frames.ts builds its replies as plain objects. */
+const encodeReplies = (replies: object[]): Uint8Array => encodeReplyObjects(replies as Record<string, unknown>[]);
 
 /** What RawWs hands over for a binary frame: the payload as latin1. */
 const latin1 = (b: Uint8Array): string => Buffer.from(b).toString('latin1');
