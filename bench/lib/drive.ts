@@ -3,7 +3,7 @@
  * a window after a warm-up, stop, wait for every message to arrive, and check there was no loss,
  * duplicate or reordering. All figures are per second of the measured window.
  */
-import type { ClientSpec, DrainReply, MarkReply, PublishCmd } from '../load/spec.ts';
+import type { ClientSpec, DrainReply, Encoding, EncodingTally, MarkReply, PublishCmd } from '../load/spec.ts';
 import { LoadPool } from './pool.ts';
 import { CpuMeter, MachineMeter, rssBytes } from './proc.ts';
 import { summarize, type Summary } from './stats.ts';
@@ -67,6 +67,10 @@ export interface LoadResult {
   ack: Summary;
   errors: { lost: number; dup: number; ooo: number; unacked: number; offsetErrors: number; failures: number };
   reasons: string[];
+  /** Messages published from the start of the run (every publisher's last sequence), after the drain. */
+  published: number;
+  /** The subscribers of each encoding (JSON, Protobuf) and what they received, from the start of the run. */
+  byEncoding: Record<Encoding, EncodingTally>;
 }
 
 /** Connects and subscribes every client of the plan (in a new pool, or in `existing`). */
@@ -172,7 +176,19 @@ async function runPhase(target: Target, plan: LoadPlan, phase: Phase, pool: Load
     ack: summarize(drains.flatMap((d) => d.ack)),
     errors: { lost: sum('lost'), dup: sum('dup'), ooo: sum('ooo'), unacked: sum('unacked'), offsetErrors: sum('offsetErrors'), failures: sum('failures') },
     reasons: drains.flatMap((d) => d.reasons).slice(0, 10),
+    published: finals.reduce((a, [, seq]) => a + seq, 0),
+    byEncoding: { json: tally(drains, 'json'), protobuf: tally(drains, 'protobuf') },
   };
+}
+
+function tally(drains: DrainReply[], e: Encoding): EncodingTally {
+  const t: EncodingTally = { subscribers: 0, received: 0, lost: 0 };
+  for (const d of drains) {
+    t.subscribers += d.byEncoding[e].subscribers;
+    t.received += d.byEncoding[e].received;
+    t.lost += d.byEncoding[e].lost;
+  }
+  return t;
 }
 
 /** The publisher may run `window` messages ahead of the slowest subscriber anywhere. */

@@ -4,7 +4,8 @@
  * something we check (errors, publish offsets) are looked at closely.
  *
  * - xpush: Centrifugal protocol v2 JSON (docs/protocol.md), several objects per frame split by "\n";
- *   also spoken to the Centrifugal no-store reference (bench/servers/centrifugal-nostore.ts).
+ *   also spoken to the Centrifugal no-store reference (bench/servers/centrifugal-nostore.ts). Its
+ *   Protobuf encoding is bench/load/protobuf.ts, chosen per client (ClientSpec.protobuf).
  * - socketio: Engine.IO v4 / Socket.IO v5 packets over the websocket transport, one packet per frame.
  * - bare: the bench's own tiny protocol for bench/servers/bare-ws.ts (`S<ch>`, `P<ack> <ch> <data>`).
  */
@@ -26,6 +27,8 @@ export interface Sink {
 /** The socket under a client: bench/load/raw-ws.ts. */
 export interface Wire {
   send(s: string): void;
+  /** A binary frame (Protobuf clients). */
+  sendBytes(b: Uint8Array): void;
   terminate(): void;
 }
 
@@ -42,17 +45,19 @@ export class Conn {
 }
 
 export interface Proto {
+  /** WebSocket subprotocol to offer (and require) in the upgrade. */
+  subprotocol?: string;
   open(c: Conn): void;
   frame(c: Conn, s: string): void;
   publish(c: Conn, channel: string, data: string, id: number): void;
 }
 
 // module-level so the hot path allocates no closure per frame
-function onMessage(c: Conn, u: number, seq: number, t: number): void {
+export function onMessage(c: Conn, u: number, seq: number, t: number): void {
   c.sink.message(c, u, seq, t);
 }
 
-function subscribed(c: Conn): void {
+export function subscribed(c: Conn): void {
   if (--c.pendingSubs === 0 && !c.isReady) c.sink.ready(c);
 }
 

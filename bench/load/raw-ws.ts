@@ -2,8 +2,9 @@
  * A minimal WebSocket client for the load generator. The `ws` client emits an event and copies a
  * buffer per frame, which costs more than the fastest server spends per delivery; this one parses
  * frames straight out of each TCP chunk and hands every text payload to one callback as a latin1
- * string. Client frames are masked with a zero key (allowed by RFC 6455, and it makes masking a
- * copy). Loopback benchmarking only: no TLS, no extensions, no accept-key check.
+ * string (a binary payload too: latin1 maps each byte to one char, so a Protobuf client reads bytes
+ * with charCodeAt). Client frames are masked with a zero key (allowed by RFC 6455, and it makes masking
+ * a copy). Loopback benchmarking only: no TLS, no extensions, no accept-key check.
  */
 import net, { type Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
@@ -18,20 +19,26 @@ export interface RawHandlers {
   chunk(bytes: number): void;
 }
 
+export interface RawOptions {
+  /** Offered in Sec-WebSocket-Protocol; the upgrade fails unless the server picks it. */
+  subprotocol?: string;
+}
+
 export class RawWs {
   private sock: Socket | undefined;
   private rest: Buffer | undefined;
   private parts: Buffer[] = [];
   private closed = false;
 
-  constructor(url: string, private readonly h: RawHandlers) {
+  constructor(url: string, private readonly h: RawHandlers, opts: RawOptions = {}) {
     // the upgrade request written by hand: node:http's client costs more than the rest of a connect
     const u = new URL(url);
     const sock = net.connect(Number(u.port), u.hostname);
     sock.setNoDelay(true);
     sock.on('connect', () => {
       const key = randomBytes(16).toString('base64');
-      sock.write(`GET ${u.pathname}${u.search} HTTP/1.1\r\nHost: ${u.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+      const proto = opts.subprotocol ? `Sec-WebSocket-Protocol: ${opts.subprotocol}\r\n` : '';
+      sock.write(`GET ${u.pathname}${u.search} HTTP/1.1\r\nHost: ${u.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n${proto}\r\n`);
     });
     let head: Buffer | undefined;
     const onHead = (d: Buffer): void => {
@@ -44,6 +51,14 @@ export class RawWs {
         sock.destroy();
         return this.h.error(new Error(`upgrade refused: ${status}`));
       }
+      if (opts.subprotocol) {
+        // a server that ignores the offer would read our binary frames as garbage: say so at once
+        const chosen = /\r\nsec-websocket-protocol:\s*([^\r]*)/i.exec(head.toString('latin1', 0, end))?.[1]?.trim();
+        if (chosen !== opts.subprotocol) {
+          sock.destroy();
+          return this.h.error(new Error(`subprotocol ${opts.subprotocol} not accepted (server chose ${chosen ?? 'none'})`));
+        }
+      }
       this.sock = sock;
       sock.on('data', (c: Buffer) => this.data(c));
       this.h.open();
@@ -54,12 +69,28 @@ export class RawWs {
     sock.on('error', (e) => this.h.error(e));
   }
 
+  /** One text frame. */
   send(s: string): void {
     if (!this.sock || this.closed) return;
     const n = Buffer.byteLength(s);
+    const f = this.header(0x81, n);
+    f.write(s, f.length - n);
+    this.sock.write(f);
+  }
+
+  /** One binary frame (opcode 2). */
+  sendBytes(b: Uint8Array): void {
+    if (!this.sock || this.closed) return;
+    const f = this.header(0x82, b.length);
+    f.set(b, f.length - b.length);
+    this.sock.write(f);
+  }
+
+  /** A frame buffer of `n` payload bytes with its header written; the payload goes at the end. */
+  private header(first: number, n: number): Buffer {
     const head = n < 126 ? 6 : n < 65536 ? 8 : 14;
     const f = Buffer.allocUnsafe(head + n);
-    f[0] = 0x81;
+    f[0] = first;
     if (n < 126) f[1] = 0x80 | n;
     else if (n < 65536) {
       f[1] = 0x80 | 126;
@@ -70,8 +101,7 @@ export class RawWs {
       f.writeUInt32BE(n, 6);
     }
     f.writeUInt32BE(0, head - 4); // zero masking key: the masked payload is the payload
-    f.write(s, head);
-    this.sock.write(f);
+    return f;
   }
 
   terminate(): void {

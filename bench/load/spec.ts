@@ -12,6 +12,22 @@ export interface ClientSpec {
   pub?: string;
   /** Publisher ids whose every message this client must receive (loss/dup/order checks). */
   expect: number[];
+  /**
+   * Speak the Protobuf encoding (bench/load/protobuf.ts) instead of JSON. Only the `xpush` protocol
+   * has one: setup fails for a Protobuf client of another.
+   */
+  protobuf?: boolean;
+}
+
+export type Encoding = 'json' | 'protobuf';
+
+/** What the subscribers of one encoding received, from the start of the run. */
+export interface EncodingTally {
+  subscribers: number;
+  /** Messages received (duplicates included). */
+  received: number;
+  /** Expected messages not (yet) received. */
+  lost: number;
 }
 
 export interface SetupCmd {
@@ -89,4 +105,6 @@ export interface DrainReply {
   done: number[];
   /** publish → acknowledgement (ms), closed mode, sampled during the measured window. */
   ack: number[];
+  /** The subscribers of each encoding, from the start of the run. */
+  byEncoding: Record<Encoding, EncodingTally>;
 }

@@ -5,9 +5,10 @@
  */
 import { createHmac } from 'node:crypto';
 import { Conn, FIRST_PUBLISH_ID, protocols, type Proto, type Sink } from './protocols.ts';
+import { xpushProtobuf } from './protobuf.ts';
 import { encodeData, nowUs } from './payload.ts';
 import { RawWs } from './raw-ws.ts';
-import type { ClientSpec, DrainReply, PublishCmd, SetupCmd, WorkerCmd } from './spec.ts';
+import type { ClientSpec, DrainReply, Encoding, EncodingTally, PublishCmd, SetupCmd, WorkerCmd } from './spec.ts';
 
 const KEY = 2 ** 26; // seq < 67M: key = u * KEY + seq fits a double exactly
 const MAX_GAP_TRACKED = 100_000;
@@ -26,12 +27,11 @@ class Client extends Conn {
   gaps: Set<number> | undefined;
   /** Resolves the setup promise once: ready or failed. */
   settle: (() => void) | undefined;
-  constructor(sink: Sink, readonly spec: ClientSpec, token: string) {
+  constructor(sink: Sink, readonly spec: ClientSpec, token: string, readonly proto: Proto) {
     super(sink, spec.u, token, spec.subs);
   }
 }
 
-let proto: Proto;
 let dataBytes = 100;
 let clients: Client[] = [];
 let pubs: Client[] = [];
@@ -119,7 +119,7 @@ function publishOne(c: Client): void {
   const t = nowUs();
   c.sent.set(FIRST_PUBLISH_ID + c.seq, t);
   if (mode?.track) pending.set(c.index * KEY + c.seq, mode.track);
-  proto.publish(c, c.spec.pub!, encodeData(c.index, c.seq, t, dataBytes), FIRST_PUBLISH_ID + c.seq);
+  c.proto.publish(c, c.spec.pub!, encodeData(c.index, c.seq, t, dataBytes), FIRST_PUBLISH_ID + c.seq);
   published++;
 }
 
@@ -132,7 +132,8 @@ function releaseOwed(c: Client): void {
 }
 
 async function setup(m: SetupCmd): Promise<{ ready: number; failed: number; reasons: string[] }> {
-  proto = protocols[m.proto];
+  const proto = protocols[m.proto];
+  if (m.proto !== 'xpush' && m.clients.some((c) => c.protobuf)) throw new Error(`the ${m.proto} protocol has no Protobuf encoding`);
   dataBytes = m.dataBytes;
   const exp = Math.floor(Date.now() / 1000) + 6 * 3600;
   const readyBefore = readyCount;
@@ -141,7 +142,7 @@ async function setup(m: SetupCmd): Promise<{ ready: number; failed: number; reas
     while (next < m.clients.length) {
       const spec = m.clients[next++];
       const token = m.auth ? jwt(m.auth.secret, { sub: spec.user, app: m.auth.app, exp }) : '';
-      const c = new Client(sink, spec, token);
+      const c = new Client(sink, spec, token, spec.protobuf ? xpushProtobuf : proto);
       clients.push(c);
       if (spec.pub) pubs.push(c);
       if (spec.expect.length) watchers.push(c);
@@ -171,7 +172,7 @@ function connect(c: Client, url: string): Promise<void> {
     };
     const subscriber = c.spec.expect.length > 0;
     c.ws = new RawWs(url, {
-      open: () => proto.open(c),
+      open: () => c.proto.open(c),
       chunk: (n) => {
         frameNow = nowUs();
         if (subscriber) {
@@ -181,13 +182,13 @@ function connect(c: Client, url: string): Promise<void> {
       },
       text: (s) => {
         if (subscriber) frames++;
-        proto.frame(c, s);
+        c.proto.frame(c, s);
       },
       error: (e) => sink.fail(c, `socket error ${e.message}`),
       close: (code, reason) => {
         if (!closing) sink.fail(c, `closed ${code} ${reason}`);
       },
-    });
+    }, { subprotocol: c.proto.subprotocol });
   });
 }
 
@@ -236,14 +237,12 @@ function credit(upTo: number): void {
 }
 
 async function drain(finals: Map<number, number>, timeoutMs: number): Promise<DrainReply> {
-  const missing = (): number => {
-    let n = lostUntracked;
-    for (const c of clients) {
-      for (const u of c.spec.expect) n += Math.max(0, (finals.get(u) ?? 0) - (c.last.get(u) ?? 0));
-      n += c.gaps?.size ?? 0;
-    }
+  const missingAt = (c: Client): number => {
+    let n = c.gaps?.size ?? 0;
+    for (const u of c.spec.expect) n += Math.max(0, (finals.get(u) ?? 0) - (c.last.get(u) ?? 0));
     return n;
   };
+  const missing = (): number => clients.reduce((n, c) => n + missingAt(c), lostUntracked);
   // A slow server may still be working through a backlog (Socket.IO with 100 publishes to 10,000
   // subscribers in flight needs ~15 s): wait as long as messages or acks keep arriving, and give up
   // only after `timeoutMs` without any, or after DRAIN_CAP_MS in all.
@@ -257,7 +256,14 @@ async function drain(finals: Map<number, number>, timeoutMs: number): Promise<Dr
       deadline = Date.now() + timeoutMs;
     }
   }
-  const r: DrainReply = { lost: missing(), dup, ooo, unacked: published - acked, offsetErrors, failures, reasons: reasons.splice(0), lat: lat.splice(0), done: done.splice(0), ack: ackLat.splice(0) };
+  const byEncoding: Record<Encoding, EncodingTally> = { json: { subscribers: 0, received: 0, lost: 0 }, protobuf: { subscribers: 0, received: 0, lost: 0 } };
+  for (const c of watchers) {
+    const e = byEncoding[c.spec.protobuf ? 'protobuf' : 'json'];
+    e.subscribers++;
+    e.received += c.n;
+    e.lost += missingAt(c);
+  }
+  const r: DrainReply = { lost: missing(), dup, ooo, unacked: published - acked, offsetErrors, failures, reasons: reasons.splice(0), lat: lat.splice(0), done: done.splice(0), ack: ackLat.splice(0), byEncoding };
   dup = ooo = offsetErrors = failures = 0; // the next phase reports its own (lost is recomputed)
   return r;
 }
