@@ -2,6 +2,8 @@
 // - alice attaches an image and a text file; bob sees the link (and the image's thumbnail) live,
 //   downloads both with the same bytes, and finds them again in history after a reload; a file
 //   over the app's limit shows the server's refusal.
+// - notifications refused by the browser, or on plain HTTP under a name other than localhost (not
+//   a secure context: no Web Push), are reported on the page; the chat itself works there.
 // - bob turns notifications on: the page asks the permission, registers /sw.js, subscribes with the
 //   app's VAPID public key and registers the subscription as his device's push target; with his tab
 //   gone, alice's message is pushed by the server to that endpoint and shown by his service worker.
@@ -85,7 +87,8 @@ test('chat demo: files live and in history, and Web Push notifications while the
   webpush.expectVapidKey(vapid);
   const sub = webpush.subscribe();
 
-  const browser = await launchChromium(t);
+  // chat.test is 127.0.0.1 under a name that is not localhost: plain HTTP there is not a secure context.
+  const browser = await launchChromium(t, ['--host-resolver-rules=MAP chat.test 127.0.0.1']);
   const ctxA = await browser.newContext({ viewport: { width: 1000, height: 700 } });
   const ctxB = await browser.newContext({ viewport: { width: 1000, height: 700 } });
   // The browser's push service, replaced (see the top of this file): subscribe() hands out the
@@ -129,6 +132,21 @@ test('chat demo: files live and in history, and Web Push notifications while the
   assert.match((await a.textContent('#upload-state'))!, /^big\.bin: .*1024/);
   const lobby = (await api(srv, app, 'GET', `/channels/${LOBBY}/history?limit=10`)).body.publications as { data: { name?: string } }[];
   assert.deepEqual(lobby.map((p) => p.data.name), ['photo.png', 'notes.txt']);
+
+  // Refused: alice's browser denies the permission (nobody granted it); over plain HTTP on a name
+  // other than localhost there is no Web Push at all. The page says which, and the chat goes on.
+  await a.click('#notify');
+  await a.waitForSelector('#notify-state:has-text("notifications: ")');
+  assert.match((await a.textContent('#notify-state'))!, /^notifications: (blocked in the browser settings|not allowed)$/);
+  assert.equal(await a.isEnabled('#notify'), true, 'she can try again');
+  const ctxC = await browser.newContext();
+  const c = await ctxC.newPage();
+  const errorsC = watchErrors(c);
+  await register(c, srv.url.replace('127.0.0.1', 'chat.test') + '/', 'carol');
+  await c.click('#notify');
+  await c.waitForSelector('#notify-state:has-text("notifications: needs HTTPS (or localhost)")');
+  await c.waitForSelector('#log a.file-link:has-text("notes.txt")');
+  await ctxC.close();
 
   // Bob turns notifications on: permission, service worker, subscription with the app's VAPID key.
   assert.equal(await b.textContent('#notify'), 'Enable notifications');
@@ -175,5 +193,6 @@ test('chat demo: files live and in history, and Web Push notifications while the
 
   assert.deepEqual(errorsA, [`413 POST /v1/apps/${app.id}/channels/${LOBBY}/files`]);
   assert.deepEqual(errorsB, []);
+  assert.deepEqual(errorsC, []);
   await Promise.all([ctxA.close(), ctxB.close()]);
 });
