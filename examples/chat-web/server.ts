@@ -37,11 +37,14 @@ export async function startChatDemo(config: ConfigInput = {}): Promise<ChatDemo>
   if (!(await core.store.channels.get(app.id, LOBBY))) await createChannel(core, app.id, null, { channel: LOBBY, type: 'open', data: { topic: 'Everyone' } });
   await server.use(typingPlugin(server));
 
-  // The page's script: the XPush SDK and the demo, bundled once at start (esbuild, ~100 ms).
-  const bundle = await build({ entryPoints: [path.join(WEB, 'main.ts')], bundle: true, format: 'esm', platform: 'browser', target: ['es2020'], minify: true, write: false, logLevel: 'silent' });
+  // The page's script (the XPush SDK and the demo) and the service worker, bundled once at start
+  // (esbuild, ~100 ms). The worker is at the root so that its scope is the whole page.
+  const bundle = await build({ entryPoints: { app: path.join(WEB, 'main.ts'), sw: path.join(WEB, 'sw.ts') }, outdir: 'out', bundle: true, format: 'esm', platform: 'browser', target: ['es2020'], minify: true, write: false, logLevel: 'silent' });
+  const js = (name: string) => Buffer.from(bundle.outputFiles.find((f) => path.basename(f.path) === `${name}.js`)!.contents);
   const files: Record<string, { body: Buffer | string; type: string }> = {
     '/': { body: fs.readFileSync(path.join(WEB, 'index.html')), type: 'text/html; charset=utf-8' },
-    '/chat/app.js': { body: Buffer.from(bundle.outputFiles[0]!.contents), type: 'text/javascript; charset=utf-8' },
+    '/chat/app.js': { body: js('app'), type: 'text/javascript; charset=utf-8' },
+    '/sw.js': { body: js('sw'), type: 'text/javascript; charset=utf-8' },
     '/chat/chat.css': { body: fs.readFileSync(path.join(WEB, 'chat.css')), type: 'text/css; charset=utf-8' },
     // The app id and its PUBLIC key: what any client app ships with. The secret stays here.
     '/chat/config.json': { body: JSON.stringify({ app: app.id, appKey: app.key, lobby: LOBBY }), type: 'application/json' },

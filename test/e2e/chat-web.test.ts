@@ -1,5 +1,5 @@
 // The chat demo's server side (examples/chat-web): its app and lobby survive a restart, the page
-// and its config are served, and the typing command reaches present users only, stores nothing.
+// and its config and service worker are served, and the typing command reaches present users only, stores nothing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startChatDemo, LOBBY, DEMO_APP_NAME } from '../../examples/chat-web/server.ts';
@@ -29,6 +29,12 @@ test('chat demo: one app and one lobby across restarts; page, script and config 
   const js = await fetch(srv.url + '/chat/app.js');
   assert.equal(js.status, 200);
   assert.ok((await js.text()).length > 10_000, 'the bundle holds the SDK');
+  // The service worker at the root (its scope is the whole page), a classic script (no module syntax).
+  const sw = await fetch(srv.url + '/sw.js');
+  assert.match(sw.headers.get('content-type')!, /^text\/javascript/);
+  const swText = await sw.text();
+  assert.match(swText, /showNotification/);
+  assert.doesNotMatch(swText, /^\s*(import|export)\b/m);
 });
 
 test('chat demo: typing reaches the other users present in the channel, nobody else, and is not stored', async (t) => {

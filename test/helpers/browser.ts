@@ -10,11 +10,11 @@ export const noChromium: string | false = !fs.existsSync(CHROMIUM) && `no ${CHRO
 /** Screenshots and other artefacts of the browser tests (git-ignored). */
 export const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts');
 
-/** Headless Chromium with the flags the browser tests use; closed when the test ends. */
-export async function launchChromium(t: TestContext): Promise<Browser> {
+/** Headless Chromium with the flags the browser tests use (plus `extraArgs`); closed when the test ends. */
+export async function launchChromium(t: TestContext, extraArgs: string[] = []): Promise<Browser> {
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', ...extraArgs],
   });
   t.after(() => browser.close());
   return browser;

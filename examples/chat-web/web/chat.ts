@@ -1,6 +1,7 @@
-import type { XPush, Message, ChannelEntry } from '../../../src/client/index.ts';
-import { XPushError } from '../../../src/client/index.ts';
+import type { XPush, Message, ChannelEntry, Actor } from '../../../src/client/index.ts';
 import { h, mount } from './dom.ts';
+import { FileViews, deletedOf, fileOf } from './files.ts';
+import { enableNotifications, pushSupported } from './notifications.ts';
 
 const PAGE = 30;
 const TYPING_EVERY_MS = 2000;
@@ -8,7 +9,8 @@ const TYPING_SHOWN_MS = 3000;
 
 /**
  * The chat view: channel list with unread badges, the open channel's messages (history scroll-back
- * plus live ones, in offset order, once), who is online in it, who is typing, and the composer.
+ * plus live ones, in offset order, once; files as links and thumbnails), who is online in it, who is
+ * typing, the composer with its Attach button, and the switch for notifications (Web Push).
  */
 export class Chat {
   private channels: ChannelEntry[] = [];
@@ -21,12 +23,19 @@ export class Chat {
   private lowest = Infinity;
   private noOlder = false;
   private loadingOlder = false;
-  /** Who is online in the open channel: client id → user. */
+  /**
+   * Who is online in the open channel: device → user. Keyed by device, not connection: a device that
+   * reconnects within the server's presenceDelayMs (a reload) takes over its entry under a new client
+   * id with no join or leave sent, and its later leave names the new id.
+   */
   private present = new Map<string, string>();
   private typing = new Map<string, ReturnType<typeof setTimeout>>();
   /** When and for which channel this user's typing was last announced (at most every TYPING_EVERY_MS). */
   private lastTyping = { at: 0, channel: '' };
   private readTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Files of the open channel deleted by their uploader or the channel owner (`file.deleted`). */
+  private deleted = new Set<string>();
+  private readonly files: FileViews;
 
   private readonly list = h('ul', { id: 'channels' });
   private readonly state = h('div', { class: 'state', id: 'conn-state' }, 'connecting…');
@@ -35,8 +44,14 @@ export class Chat {
   private readonly log = h('div', { class: 'log', id: 'log' });
   private readonly typingLine = h('div', { class: 'typing', id: 'typing' });
   private readonly input = h('input', { id: 'message', placeholder: 'Message', autocomplete: 'off', maxlength: 2000 });
+  private readonly picker = h('input', { id: 'file', type: 'file', hidden: true });
+  private readonly uploadLine = h('div', { class: 'upload', id: 'upload-state' });
+  private readonly notifyButton = h('button', { class: 'plain', id: 'notify', type: 'button' }, 'Enable notifications');
+  private readonly notifyState = h('div', { class: 'state', id: 'notify-state' });
 
-  constructor(private readonly xp: XPush, private readonly lobby: string, private readonly root: HTMLElement, private readonly onLogout: () => void) {}
+  constructor(private readonly xp: XPush, private readonly lobby: string, private readonly root: HTMLElement, private readonly onLogout: () => void) {
+    this.files = new FileViews(xp, (img) => this.keepBottom(img.clientHeight));
+  }
 
   async start(): Promise<void> {
     this.wire();
@@ -47,7 +62,15 @@ export class Chat {
       await this.refreshChannels();
     }
     this.render();
-    await this.open(this.lobby);
+    // A permission given before (this device, an earlier login): renew the push target silently.
+    if (pushSupported() && Notification.permission === 'granted') void this.notifications(false);
+    // A notification's click opens /#channel (or asks an open tab to show it).
+    const wanted = decodeURIComponent(location.hash.slice(1));
+    await this.open(this.channels.some((c) => c.channel === wanted) ? wanted : this.lobby);
+    navigator.serviceWorker?.addEventListener('message', (e: MessageEvent) => {
+      const d = e.data as { type?: string; channel?: string } | null;
+      if (d?.type === 'open' && this.channels.some((c) => c.channel === d.channel)) void this.open(d.channel!);
+    });
   }
 
   private wire(): void {
@@ -67,8 +90,8 @@ export class Chat {
     // A channel this user was added to (or created) appears; one they left or lost disappears.
     xp.on('subscribed', () => void this.refreshChannels().then(() => this.renderList()));
     xp.on('unsubscribed', () => void this.refreshChannels().then(() => this.renderList()));
-    xp.on('join', (channel, who) => { if (channel === this.active) { this.present.set(who.client, who.user); this.renderPresence(); } });
-    xp.on('leave', (channel, who) => { if (channel === this.active) { this.present.delete(who.client); this.renderPresence(); } });
+    xp.on('join', (channel, who) => { if (channel === this.active) { this.present.set(presenceKey(who), who.user); this.renderPresence(); } });
+    xp.on('leave', (channel, who) => { if (channel === this.active) { this.present.delete(presenceKey(who)); this.renderPresence(); } });
     xp.on('push', (data) => {
       const d = data as { type?: string; channel?: string; user?: string };
       if (d?.type === 'typing' && d.channel === this.active && typeof d.user === 'string') this.showTyping(d.user);
@@ -97,7 +120,6 @@ export class Chat {
     (this.liveUnread[m.channel] ??= new Set()).add(m.meta.offset);
     this.unread[m.channel] = (this.unread[m.channel] ?? 0) + 1;
     this.renderList();
-    notify(m);
   }
 
   private async open(channel: string): Promise<void> {
@@ -107,6 +129,8 @@ export class Chat {
     this.noOlder = false;
     this.loadingOlder = false;
     this.present.clear();
+    this.files.clear();
+    this.deleted.clear();
     for (const t of this.typing.values()) clearTimeout(t);
     this.typing.clear();
     this.typingLine.textContent = '';
@@ -116,7 +140,7 @@ export class Chat {
     this.renderList();
     await this.loadOlder();
     const [who] = await Promise.all([this.xp.presence(channel), this.xp.markRead(channel)]);
-    for (const a of who) this.present.set(a.client, a.user);
+    for (const a of who) this.present.set(presenceKey(a), a.user);
     this.renderPresence();
   }
 
@@ -151,6 +175,35 @@ export class Chat {
     this.input.value = '';
     this.lastTyping = { at: 0, channel: '' }; // the next keystroke announces again
     await this.xp.send(this.active, 'chat', { text });
+  }
+
+  /** Uploads a picked file into the open channel; its `file` message then reaches everyone there, this tab included. */
+  private async attach(file: File): Promise<void> {
+    const line = this.uploadLine;
+    line.className = 'upload';
+    line.textContent = `Uploading ${file.name}…`;
+    try {
+      await this.xp.sendFile(this.active, file, {
+        onProgress: (p) => { if (p.total) line.textContent = `Uploading ${file.name}: ${Math.round((100 * p.loaded) / p.total)}%`; },
+      });
+      line.textContent = '';
+    } catch (err) {
+      line.className = 'upload bad';
+      line.textContent = `${file.name}: ${(err as Error).message}`;
+    }
+  }
+
+  private async notifications(ask: boolean): Promise<void> {
+    this.notifyButton.disabled = true;
+    this.notifyState.textContent = 'turning on notifications…';
+    try {
+      await enableNotifications(this.xp, ask);
+      this.notifyButton.textContent = 'Notifications on';
+      this.notifyState.textContent = 'notified while offline';
+    } catch (err) {
+      this.notifyButton.disabled = false;
+      this.notifyState.textContent = `notifications: ${(err as Error).message}`;
+    }
   }
 
   private typed(): void {
@@ -196,18 +249,24 @@ export class Chat {
           error.textContent = '';
           this.createChannel(name.value.trim(), members.value).then(() => { name.value = ''; members.value = ''; }, (err: Error) => { error.textContent = err.message; });
         } }, name, members, h('button', { type: 'submit', id: 'create' }, 'Create channel'), error),
-        h('footer', null, h('button', { class: 'plain', id: 'logout', onclick: () => void this.xp.logout().finally(this.onLogout) }, 'Log out'))),
+        h('footer', null, this.notifyButton, this.notifyState, h('button', { class: 'plain', id: 'logout', onclick: () => void this.xp.logout().finally(this.onLogout) }, 'Log out'))),
       h('section', { class: 'room' },
         h('header', null, this.title, this.presence),
         this.log,
         this.typingLine,
+        this.uploadLine,
         h('form', { class: 'composer', onsubmit: (e: Event) => { e.preventDefault(); void this.send().catch((err: Error) => alert(err.message)); } },
-          // Files: XPUSH has no file API yet. When it does, this button picks a file and calls
-          // sendFile() below; until then it stays disabled.
-          h('button', { type: 'button', class: 'plain', id: 'attach', disabled: true, title: 'Sending files arrives with XPUSH file support' }, 'Attach'),
+          h('button', { type: 'button', class: 'plain', id: 'attach', title: 'Send a file or an image', onclick: () => this.picker.click() }, 'Attach'),
+          this.picker,
           this.input,
           h('button', { type: 'submit', id: 'send' }, 'Send')))));
     this.input.addEventListener('input', () => this.typed());
+    this.picker.addEventListener('change', () => {
+      const file = this.picker.files?.[0];
+      this.picker.value = ''; // the same file can be picked again
+      if (file) void this.attach(file);
+    });
+    this.notifyButton.addEventListener('click', () => void this.notifications(true));
     this.log.addEventListener('scroll', () => { if (this.log.scrollTop < 40) void this.loadOlder(); });
     this.renderList();
   }
@@ -237,30 +296,37 @@ export class Chat {
     const atBottom = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 40;
     const fromBottom = this.log.scrollHeight - this.log.scrollTop;
     const sorted = [...this.msgs.values()].sort((a, b) => a.meta.offset - b.meta.offset);
+    for (const m of sorted) { const id = deletedOf(m); if (id) this.deleted.add(id); }
     mount(this.log,
       this.noOlder ? h('div', { class: 'older muted' }, 'Beginning of the channel') : h('div', { class: 'older' }, h('button', { class: 'plain', id: 'older', onclick: () => void this.loadOlder() }, 'Load older')),
-      sorted.map((m) => h('div', { class: m.meta.user === this.xp.user ? 'msg mine' : 'msg', 'data-offset': m.meta.offset },
+      sorted.filter((m) => !deletedOf(m)).map((m) => h('div', { class: m.meta.user === this.xp.user ? 'msg mine' : 'msg', 'data-offset': m.meta.offset },
         h('span', { class: 'who' }, m.meta.user || 'server'),
-        h('span', null, text(m)),
+        this.body(m),
         h('span', { class: 'when' }, m.meta.time ? new Date(m.meta.time).toLocaleTimeString() : ''))));
     if (scroll === 'bottom' && (atBottom || this.msgs.size <= PAGE)) this.log.scrollTop = this.log.scrollHeight;
     else if (scroll === 'keep') this.log.scrollTop = this.log.scrollHeight - fromBottom;
     else if (atBottom) this.log.scrollTop = this.log.scrollHeight;
   }
+
+  /** A message's content: its text, or a file's link (and thumbnail). */
+  private body(m: Message): HTMLElement {
+    const f = fileOf(m);
+    if (!f) return h('span', null, text(m));
+    if (this.deleted.has(f.id)) return h('span', { class: 'muted' }, `${f.name} (deleted)`);
+    return this.files.view(m.channel, f);
+  }
+
+  /** A thumbnail that loads after the list was scrolled to the bottom grows it: stay at the bottom. */
+  private keepBottom(grownBy: number): void {
+    if (this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < grownBy + 40) this.log.scrollTop = this.log.scrollHeight;
+  }
+}
+
+function presenceKey(a: Actor): string {
+  return a.device ? `${a.user}\u0000${a.device}` : a.client;
 }
 
 function text(m: Message): string {
   const d = m.data as { text?: unknown } | null;
   return d && typeof d.text === 'string' ? d.text : JSON.stringify(m.data);
-}
-
-/**
- * Notifications: where Web Push goes once XPUSH has it (subscribe with a service worker, send the
- * subscription as the login's pushToken). Until then the page title counts unread messages.
- */
-function notify(_m: Message): void {}
-
-/** Files: the hook for the Attach button once XPUSH stores files. */
-export async function sendFile(_channel: string, _file: File): Promise<never> {
-  throw new XPushError(108, 'sending files is not available yet');
 }

@@ -23,9 +23,13 @@ function deviceId(): string {
 
 async function boot(): Promise<void> {
   const cfg = (await (await fetch('/chat/config.json')).json()) as DemoConfig;
-  // The SDK picks the channel node from the session server and falls back from WebSocket to HTTP
-  // streaming, then SSE, when a proxy blocks WebSocket (src/client/transports.ts).
-  const xp = new XPush({ url: location.origin, app: cfg.app, appKey: cfg.appKey });
+  // The demo is one process (session and channel server together), so the page connects to the
+  // origin it came from rather than the node URL the server announces (its own bind address,
+  // ws://127.0.0.1:8080): the chat then works under any name, and behind an HTTPS proxy (which Web
+  // Push needs). The SDK falls back from WebSocket to HTTP streaming, then SSE, when a proxy blocks
+  // WebSocket (src/client/transports.ts).
+  const wsUrl = location.origin.replace(/^http/, 'ws') + '/connection/websocket';
+  const xp = new XPush({ url: location.origin, app: cfg.app, appKey: cfg.appKey, wsUrl });
   xp.on('tokens', (t) => sessionStorage.setItem(TOKENS, JSON.stringify(t)));
   const start = async () => {
     const chat = new Chat(xp, cfg.lobby, root, () => {
