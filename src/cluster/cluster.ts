@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { WS_PATH } from '../channel/gateway.ts';
 import { Type } from 'typebox';
 import type { Logger } from 'pino';
 import type { Config, Role } from '../config.ts';
@@ -20,6 +21,11 @@ export class Cluster {
   private self: NodeInfo | undefined;
 
   constructor(private readonly config: Config, readonly nodeId: string, private readonly log: Logger, private readonly load: () => number) {}
+
+  /** Whether this node's URL was configured (`publicUrl`) rather than derived from its bind address. */
+  get hasPublicUrl(): boolean {
+    return this.config.publicUrl !== undefined;
+  }
 
   async start(addr: { url: string; wsUrl: string; role: Role }): Promise<void> {
     const isChannel = addr.role !== 'session';
@@ -95,16 +101,23 @@ export class Cluster {
  * token: it shows every node's URL and load). Metrics are in ops-routes.ts.
  */
 export function clusterRoutes(http: FastifyInstance, cluster: Cluster, adminToken: string): void {
+  /**
+   * This process's own URL is a guess (its bind address) unless `publicUrl` says it: when the node
+   * picked is this process, answer with the address the client reached us at instead, so a browser
+   * that came through a host name or an HTTPS proxy connects back the same way.
+   */
+  const urlOf = (req: FastifyRequest, n: NodeInfo): string =>
+    n.id === cluster.nodeId && !cluster.hasPublicUrl ? `${req.protocol === 'https' ? 'wss' : 'ws'}://${req.host}${WS_PATH}` : n.url;
   const params = Type.Object({ app: AppId, channel: Type.String({ minLength: 1, maxLength: 255 }) });
   http.get('/node/:app/:channel', { schema: { tags: ['cluster'], params } }, async (req) => {
     const { app, channel } = req.params as { app: string; channel: string };
     const n = cluster.pick(`${app}:c:${channel}`);
-    return { node: { id: n.id, url: n.url } };
+    return { node: { id: n.id, url: urlOf(req, n) } };
   });
   http.get('/node/:app/user/:user', { schema: { tags: ['cluster'], params: Type.Object({ app: AppId, user: Type.String({ minLength: 1, maxLength: 128 }) }) } }, async (req) => {
     const { app, user } = req.params as { app: string; user: string };
     const n = cluster.pick(`${app}:u:${user}`);
-    return { node: { id: n.id, url: n.url } };
+    return { node: { id: n.id, url: urlOf(req, n) } };
   });
   http.get('/v1/nodes', { schema: { tags: ['cluster'], security: [{ admin: [] }] } }, async (req) => {
     requireAdmin(req, adminToken);

@@ -3,6 +3,20 @@ import assert from 'node:assert/strict';
 import { startServer } from '../helpers/server.ts';
 import { api, rawClient } from '../helpers/clients.ts';
 import { VERSION } from '../../src/version.ts';
+import http from 'node:http';
+
+/** GET with any headers (Host included); resolves the JSON body of a 200. */
+function getJson(url: string, headers: Record<string, string>): Promise<any> {
+  return new Promise((resolve, reject) => {
+    http.get(url, { headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (d: string) => { body += d; }).on('end', () => {
+        if (res.statusCode !== 200) reject(new Error(`${res.statusCode} ${body}`));
+        else resolve(JSON.parse(body));
+      });
+    }).on('error', reject);
+  });
+}
 
 test('operations endpoints: health, metrics, OpenAPI, nodes and node assignment in single-process mode', async (t) => {
   const ts = await startServer(t, { nodeId: 'solo' });
@@ -30,4 +44,25 @@ test('operations endpoints: health, metrics, OpenAPI, nodes and node assignment 
   // The SDK's node lookups stay public.
   assert.deepEqual((await ts.http('GET', `/node/${app.id}/room`)).body, { node: { id: 'solo', url: ts.wsUrl } });
   assert.deepEqual((await ts.http('GET', `/node/${app.id}/user/alice`)).body, { node: { id: 'solo', url: ts.wsUrl } });
+});
+
+test('node assignment answers with the address the client used when this process is the node and no publicUrl is set', async (t) => {
+  const ts = await startServer(t, { nodeId: 'solo', trustProxy: true });
+  const app = await ts.createApp();
+  const port = new URL(ts.url).port;
+  // node:http, not fetch: fetch does not let a caller set Host.
+  const ask = async (headers: Record<string, string>): Promise<string> => (await getJson(`${ts.url}/node/${app.id}/room`, headers)).node.url;
+  // A browser that reached the server under a host name connects back under it, not to the bind address.
+  assert.equal(await ask({ host: `chat.test:${port}` }), `ws://chat.test:${port}/connection/websocket`);
+  // Behind a TLS-terminating proxy (trustProxy on): wss and the proxy's host.
+  assert.equal(await ask({ 'x-forwarded-proto': 'https', 'x-forwarded-host': 'chat.example.com' }), 'wss://chat.example.com/connection/websocket');
+  // The URL the client then gets really serves the WebSocket.
+  const c = await rawClient(t, await ask({}));
+  assert.ok((await c.call('connect', { token: (await api(ts, app, 'POST', '/tokens', { user: 'alice' })).body.token })).connect);
+});
+
+test('a configured publicUrl is what node assignment announces, whatever the request', async (t) => {
+  const ts = await startServer(t, { nodeId: 'solo', publicUrl: 'wss://rt.example.com/connection/websocket' });
+  const app = await ts.createApp();
+  assert.deepEqual(await getJson(`${ts.url}/node/${app.id}/user/alice`, { host: 'elsewhere.test' }), { node: { id: 'solo', url: 'wss://rt.example.com/connection/websocket' } });
 });
