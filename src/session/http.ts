@@ -1,6 +1,5 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyBaseLogger } from 'fastify';
 import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import cors from '@fastify/cors';
 import type { Logger } from 'pino';
 import { Ajv } from 'ajv';
@@ -58,10 +57,12 @@ export async function createHttp(log: Logger, maxBodyBytes: number, corsOrigins:
     },
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  // Swagger UI's page and assets come from the package (node_modules), never from a CDN. Its
+  // Swagger UI's page and assets come from the package (node_modules), never from a CDN; imported
+  // here, not at the top, so CLI commands that never serve HTTP do not load it. Its
   // Content-Security-Policy keeps the page to this origin; inline styles are allowed because the UI
   // colours responses with style attributes. Not the package's default policy: that one upgrades
   // requests to https, which breaks "Try it out" on a plain-HTTP server.
+  const { default: swaggerUi } = await import('@fastify/swagger-ui');
   await app.register(swaggerUi, {
     routePrefix: '/docs',
     uiConfig: { docExpansion: 'list', deepLinking: true },
