@@ -10,7 +10,7 @@ import { tooDeep, MAX_JSON_DEPTH } from '../protocol/json-depth.ts';
 /**
  * The HTTP side shared by both roles: fastify with every body/query schema-checked (unknown fields
  * refused, not silently dropped), errors as `{error: {code, message}}` with the right status
- * (http-errors.ts), and the OpenAPI document at /openapi.json.
+ * (http-errors.ts), the OpenAPI document at /openapi.json and an interactive page for it at /docs.
  */
 export async function createHttp(log: Logger, maxBodyBytes: number, corsOrigins: string[], trustProxy: boolean | string = false): Promise<FastifyInstance> {
   const app = Fastify({
@@ -57,5 +57,19 @@ export async function createHttp(log: Logger, maxBodyBytes: number, corsOrigins:
     },
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  // Swagger UI's page and assets come from the package (node_modules), never from a CDN; imported
+  // here, not at the top, so CLI commands that never serve HTTP do not load it. Its
+  // Content-Security-Policy keeps the page to this origin; inline styles are allowed because the UI
+  // colours responses with style attributes. Not the package's default policy: that one upgrades
+  // requests to https, which breaks "Try it out" on a plain-HTTP server.
+  const { default: swaggerUi } = await import('@fastify/swagger-ui');
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { docExpansion: 'list', deepLinking: true },
+    staticCSP: {
+      'default-src': "'self'", 'script-src': "'self'", 'style-src': "'self' 'unsafe-inline'", 'img-src': "'self' data:",
+      'font-src': "'self' data:", 'connect-src': "'self'", 'object-src': "'none'", 'base-uri': "'self'", 'frame-ancestors': "'none'",
+    },
+  });
   return app;
 }
