@@ -12,6 +12,7 @@ export interface Schema {
   minimum?: number;
   maximum?: number;
   minLength?: number;
+  pattern?: string;
   default?: unknown;
   description?: string;
   expected?: string;
