@@ -10,8 +10,6 @@ export interface SettingOptions {
   description: string;
   expected?: string;
   secret?: true | 'url';
-  /** Help group heading in `xpush start --help` and the section in docs/configuration.md. */
-  group?: string;
 }
 
 /** A positive integer (milliseconds, counts, bytes) with its default. */

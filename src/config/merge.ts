@@ -5,7 +5,6 @@ import type { Field } from './fields.ts';
 export interface Assignment { field: Field; value: unknown; origin: string }
 
 export interface Entry extends Assignment { layer: number }
-let layerCount = 0;
 
 /**
  * Lays one source over the stronger-so-far state, setting by setting. Two rules keep groups whole:
@@ -13,8 +12,7 @@ let layerCount = 0;
  * like XPUSH_PG_URL) drops what weaker sources said about the old one; `loginThrottle: false` drops the
  * group's fields, and any of its fields turns it back on.
  */
-export function merge(state: Map<string, Entry>, layer: Assignment[], problems: string[]): void {
-  const id = ++layerCount;
+export function merge(state: Map<string, Entry>, layer: Assignment[], id: number, problems: string[]): void {
   const first = (a: Assignment) => (a.field.role === 'kind' || a.field.role === 'switch' ? 0 : 1);
   for (const a of [...layer].sort((x, y) => first(x) - first(y))) {
     const f = a.field;

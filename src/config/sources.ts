@@ -36,7 +36,7 @@ export function loadConfig(options: object, env: NodeJS.ProcessEnv = process.env
   const problems: string[] = [];
   const layers = [file ? fromFile(file, problems) : [], fromEnv(env, problems), fromFlags(flags, problems)];
   const state = new Map<string, Entry>();
-  layers.forEach((layer) => merge(state, layer, problems));
+  layers.forEach((layer, i) => merge(state, layer, i, problems));
   if (problems.length) throw new ConfigError(problems.length === 1 ? problems[0] : `${problems.length} config problems:\n  ${problems.join('\n  ')}`);
   const origins: Origins = new Map([...state].map(([p, a]) => [p, a.origin]));
   return { input: unflatten(state, origins), origins, file };
