@@ -1,5 +1,5 @@
 export { createServer, type XPushServer, type XPushPlugin } from './server.ts';
-export { resolveConfig, defaultConfig, type Config, type ConfigInput } from './config.ts';
+export { resolveConfig, defaultConfig, ConfigError, type Config, type ConfigInput } from './config.ts';
 export { XPushError, Errors } from './errors.ts';
 export { Disconnect, Disconnects } from './disconnect.ts';
 export type { HookName, HookPayloadByName, HookFn, HookTable, Actor } from './hooks.ts';

@@ -1,7 +1,7 @@
-import fs from 'node:fs';
-import type { ConfigInput, StoreConfig, BrokerConfig, Role } from '../config.ts';
+import type { Config, ConfigInput } from '../config.ts';
+import { loadConfig, resolveLoaded, type FlagValues } from '../config/sources.ts';
 
-/** CLI options shared by every command that opens the store or broker. */
+/** CLI options shared by every command that opens the store or broker (the names from before the schema). */
 export interface CommonOptions {
   config?: string;
   dataDir?: string;
@@ -12,72 +12,27 @@ export interface CommonOptions {
   redisUrl?: string;
   redisPrefix?: string;
 }
+const COMMON: (keyof CommonOptions)[] = ['config', 'dataDir', 'store', 'pgUrl', 'pgSchema', 'broker', 'redisUrl', 'redisPrefix'];
 
-export interface StartOptions extends CommonOptions {
-  role?: string;
-  host?: string;
-  port?: string;
-  publicUrl?: string;
-  nodeId?: string;
-  adminToken?: string;
-  logLevel?: string;
-}
+/** `start` takes every setting as a flag (src/config/fields.ts). */
+export type StartOptions = CommonOptions & FlagValues;
+type AnyOptions = CommonOptions | StartOptions;
 
 /**
  * Config from three sources, strongest first: flags, then XPUSH_* environment variables, then a JSON
- * config file (--config or XPUSH_CONFIG), then the defaults (config.ts).
+ * config file (--config or XPUSH_CONFIG), then the defaults (src/config/). Bad input throws a
+ * ConfigError naming the flag, the variable or the file.
  */
-export function configFrom(opts: StartOptions, env: NodeJS.ProcessEnv = process.env): ConfigInput {
-  const file = opts.config ?? env.XPUSH_CONFIG;
-  const fromFile: ConfigInput = file ? (JSON.parse(fs.readFileSync(file, 'utf8')) as ConfigInput) : {};
-  const pick = (flag: string | undefined, name: string): string | undefined => flag ?? env[name];
-  const out: ConfigInput = { ...fromFile };
-  const role = pick(opts.role, 'XPUSH_ROLE');
-  if (role) out.role = role as Role;
-  const host = pick(opts.host, 'XPUSH_HOST');
-  if (host) out.host = host;
-  const port = pick(opts.port, 'XPUSH_PORT');
-  if (port !== undefined) {
-    if (!/^\d+$/.test(port)) throw new TypeError(`port must be a number, got "${port}"`);
-    out.port = Number(port);
-  }
-  const dataDir = pick(opts.dataDir, 'XPUSH_DATA_DIR');
-  if (dataDir) out.dataDir = dataDir;
-  const publicUrl = pick(opts.publicUrl, 'XPUSH_PUBLIC_URL');
-  if (publicUrl) out.publicUrl = publicUrl;
-  const nodeId = pick(opts.nodeId, 'XPUSH_NODE_ID');
-  if (nodeId) out.nodeId = nodeId;
-  const adminToken = pick(opts.adminToken, 'XPUSH_ADMIN_TOKEN');
-  if (adminToken) out.adminToken = adminToken;
-  const logLevel = pick(opts.logLevel, 'XPUSH_LOG_LEVEL');
-  if (logLevel) out.logLevel = logLevel;
-  const store = storeFrom(opts, env);
-  if (store) out.store = store;
-  const broker = brokerFrom(opts, env);
-  if (broker) out.broker = broker;
-  return out;
+export function configFrom(opts: AnyOptions, env: NodeJS.ProcessEnv = process.env): ConfigInput {
+  return loadConfig(opts, env).input;
 }
 
-function storeFrom(opts: CommonOptions, env: NodeJS.ProcessEnv): StoreConfig | undefined {
-  const kind = opts.store ?? env.XPUSH_STORE ?? (opts.pgUrl || env.XPUSH_PG_URL ? 'postgres' : undefined);
-  if (!kind) return undefined;
-  if (kind === 'sqlite') return { kind: 'sqlite', path: env.XPUSH_SQLITE_PATH };
-  if (kind === 'postgres') {
-    const url = opts.pgUrl ?? env.XPUSH_PG_URL;
-    if (!url) throw new TypeError('--store postgres needs --pg-url (or XPUSH_PG_URL)');
-    return { kind: 'postgres', url, schema: opts.pgSchema ?? env.XPUSH_PG_SCHEMA };
-  }
-  throw new TypeError(`--store must be sqlite or postgres, got "${kind}"`);
+/** The resolved config of a command; `override` wins over every source. */
+export function configFromSources(opts: AnyOptions, env: NodeJS.ProcessEnv = process.env, override: ConfigInput = {}): Config {
+  return resolveLoaded(loadConfig(opts, env), override);
 }
 
-function brokerFrom(opts: CommonOptions, env: NodeJS.ProcessEnv): BrokerConfig | undefined {
-  const kind = opts.broker ?? env.XPUSH_BROKER ?? (opts.redisUrl || env.XPUSH_REDIS_URL ? 'redis' : undefined);
-  if (!kind) return undefined;
-  if (kind === 'memory') return { kind: 'memory' };
-  if (kind === 'redis') {
-    const url = opts.redisUrl ?? env.XPUSH_REDIS_URL;
-    if (!url) throw new TypeError('--broker redis needs --redis-url (or XPUSH_REDIS_URL)');
-    return { kind: 'redis', url, prefix: opts.redisPrefix ?? env.XPUSH_REDIS_PREFIX };
-  }
-  throw new TypeError(`--broker must be memory or redis, got "${kind}"`);
+/** Commands other than `start` read only the common options; their own options (`--json`, `--ttl`) are not settings. */
+export function commonOnly(opts: CommonOptions): CommonOptions {
+  return Object.fromEntries(COMMON.filter((k) => opts[k] !== undefined).map((k) => [k, opts[k]]));
 }

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { resolveConfig, type Config } from '../config.ts';
+import type { Config } from '../config.ts';
 import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
-import { configFrom, type CommonOptions } from './config-sources.ts';
+import { commonOnly, configFromSources, type CommonOptions } from './config-sources.ts';
 
 /**
  * Option groups: each subcommand takes only the groups it uses, so `--help` lists only options that
@@ -38,8 +38,7 @@ export function serverUrl(opts: { url?: string }, env: NodeJS.ProcessEnv = proce
 
 /** Config of a command that does not run a server: the store from flags/env/file, the broker only if asked. */
 export function offlineConfig(opts: CommonOptions, withBroker = false): Config {
-  const input = configFrom(opts);
-  return resolveConfig({ ...input, role: 'all', ...(withBroker ? {} : { broker: { kind: 'memory' as const } }) });
+  return configFromSources(commonOnly(opts), process.env, { role: 'all', ...(withBroker ? {} : { broker: { kind: 'memory' as const } }) });
 }
 
 /** Store-only commands: no server, no broker. */

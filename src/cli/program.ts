@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { createServer } from '../server.ts';
-import { configFrom, type StartOptions } from './config-sources.ts';
+import { configFromSources, type StartOptions } from './config-sources.ts';
+import { settingOptions } from './setting-options.ts';
+import { configCommands } from './config-commands.ts';
 import { brokerOptions, configOption, offlineConfig, processIo, storeOptions, withStore, type CliIo } from './options.ts';
 import { appCommands } from './app-commands.ts';
 import { registerUserCommands } from './user-commands.ts';
@@ -19,16 +21,10 @@ export function buildProgram(io: CliIo = processIo): Command {
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err });
 
-  brokerOptions(storeOptions(configOption(program.command('start').description('run the server'))))
-    .option('--role <role>', 'all | session | channel (env XPUSH_ROLE)')
-    .option('--host <host>', 'interface to listen on (env XPUSH_HOST)')
-    .option('-p, --port <port>', 'port (env XPUSH_PORT)')
-    .option('--public-url <url>', 'WebSocket URL clients use for this node (env XPUSH_PUBLIC_URL)')
-    .option('--node-id <id>', 'stable node id (env XPUSH_NODE_ID)')
-    .option('--admin-token <token>', 'admin credential (env XPUSH_ADMIN_TOKEN)')
-    .option('--log-level <level>', 'pino level: fatal, error, warn, info, debug, trace (env XPUSH_LOG_LEVEL)')
+  // Every setting is a flag (generated from the schema); precedence: flag > XPUSH_* variable > file > default.
+  settingOptions(configOption(program.command('start').description('run the server (every setting: docs/configuration.md)')))
     .action(async (opts: StartOptions) => {
-      const server = await createServer(configFrom(opts));
+      const server = await createServer(configFromSources(opts));
       await server.start();
       const stop = (signal: string) => {
         server.log.info({ signal }, 'shutting down');
@@ -45,6 +41,7 @@ export function buildProgram(io: CliIo = processIo): Command {
   registerUserCommands(program, (t) => io.out(t));
   pushCommands(program, (cmd) => storeOptions(configOption(cmd)), (opts, fn) => withStore(opts, (store) => fn({ store })));
   remoteCommands(program, io);
+  configCommands(program, io);
 
   brokerOptions(configOption(program.command('nodes').description('list live channel servers (cluster registry in Redis)'))).action(async (opts: CommonOptions) => {
     const cfg = offlineConfig(opts, true);

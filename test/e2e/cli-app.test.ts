@@ -10,10 +10,12 @@ import { VERSION } from '../../src/version.ts';
 import { buildProgram } from '../../src/cli/program.ts';
 import type { Command } from 'commander';
 import { waitFor } from './e2e-kit.ts';
+import { FIELDS } from '../../src/config/fields.ts';
 
 const STORE = ['--data-dir', '--store', '--pg-url', '--pg-schema'];
 const BROKER = ['--broker', '--redis-url', '--redis-prefix'];
-const SERVER = ['--role', '--host', '--port', '--public-url', '--node-id', '--admin-token', '--log-level'];
+/** `start` takes every setting as a flag (generated from the schema), the older names included. */
+const SETTINGS = FIELDS.flatMap((f) => [f.flag, ...f.flagAliases]).map((n) => `--${n}`);
 
 /** The long options a subcommand takes, read from the command tree. */
 function optionsOf(path: string[]): string[] {
@@ -24,7 +26,9 @@ function optionsOf(path: string[]): string[] {
 
 test('each subcommand takes and lists only the options it uses', { timeout: 60_000 }, async () => {
   const expected: [string[], string[]][] = [
-    [['start'], ['--config', ...STORE, ...BROKER, ...SERVER]],
+    [['start'], ['--config', ...SETTINGS]],
+    [['config', 'check'], ['--config']],
+    [['config', 'defaults'], []],
     [['app', 'create'], ['--config', ...STORE, '--json']],
     [['app', 'list'], ['--config', ...STORE, '--json']],
     [['app', 'show'], ['--config', ...STORE, '--json']],

@@ -7,7 +7,7 @@ test('webhookDelivery: defaults, partial overrides merged field by field, imposs
   const c = resolveConfig({ webhookDelivery: { pollMs: 20 } });
   assert.equal(c.webhookDelivery.pollMs, 20);
   assert.equal(c.webhookDelivery.maxAttempts, 16, 'the other fields keep their defaults');
-  assert.throws(() => resolveConfig({ webhookDelivery: { timeoutMs: 0 } }), /webhookDelivery\.timeoutMs must be a positive number/);
+  assert.throws(() => resolveConfig({ webhookDelivery: { timeoutMs: 0 } }), /webhookDelivery\.timeoutMs must be a positive integer, got 0/);
   assert.throws(() => resolveConfig({ webhookDelivery: { retryBaseMs: 5000, retryMaxMs: 1000 } }), /retryMaxMs cannot be shorter than retryBaseMs/);
   assert.throws(() => resolveConfig({ webhookDelivery: { concurrency: Number.NaN } }), /concurrency/);
 });
