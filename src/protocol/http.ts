@@ -54,6 +54,11 @@ export const UnreadCounts = O({ channels: Type.Array(R.UnreadEntry) });
 export const ConnectionView = O({ client: Type.String(), user: Type.String(), device: Type.String(), node: Type.String(), channels: Type.Array(Type.String()) });
 export type ConnectionView = Static<typeof ConnectionView>;
 export const Connections = O({ connections: Type.Array(ConnectionView) });
+/**
+ * One server-sent event of the channel watch stream (OpenAPI 3.0: the `text/event-stream` schema
+ * describes each event): `message` {channel, pub}, `ready` {channel, offset, epoch, skipped}, `end` {reason}; `data` is JSON text.
+ */
+export const WatchEvent = O({ event: Type.Union([Type.Literal('message'), Type.Literal('ready'), Type.Literal('end')]), data: Type.String(), id: Type.Optional(Type.String()) });
 export const ConnectionsQuery = O({ scope: Type.Optional(Type.Literal('local')) }, strict);
 export const ChannelsQuery = O({ prefix: Type.Optional(Type.String({ maxLength: 255 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })), cursor: Type.Optional(Type.String({ maxLength: 1024 })) }, strict);
 /** A page of channels by name; `next` is the cursor of the following page, absent on the last. */
