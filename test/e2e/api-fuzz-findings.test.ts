@@ -81,3 +81,22 @@ test('the channel watch stream and the file download are documented with their o
   const events = text.split('\n\n').filter((b) => b.includes('data: ')).map((b) => ({ event: /^event: (.*)$/m.exec(b)?.[1] ?? 'message', data: JSON.parse(/^data: (.*)$/m.exec(b)![1]) }));
   assert.deepEqual(events.map((e) => e.event), ['message', 'ready']);
 });
+
+test('integers beyond what JSON carries exactly are refused, not stored and answered as 1e+36', async (t) => {
+  const ts = await startServer(t);
+  const app = await ts.createApp();
+  const admin = { authorization: `Bearer ${ts.adminToken}`, 'content-type': 'application/json' };
+  const huge = '1' + '0'.repeat(36);
+  const patch = await fetch(`${ts.url}/v1/admin/apps/${app.id}/settings`, { method: 'PATCH', headers: admin, body: `{"limits":{"maxMembersPerChannel":${huge}}}` });
+  assert.equal(patch.status, 400);
+  assert.match(((await patch.json()) as { error: { message: string } }).error.message, /limits\.maxMembersPerChannel: must be <= 9007199254740991/);
+  const limits = await ts.http('GET', `/v1/admin/apps/${app.id}/limits`, undefined, admin);
+  assert.deepEqual(limits.body.overrides, {}, 'nothing stored');
+  const ch = await fetch(`${ts.url}/v1/apps/${app.id}/channels`, { method: 'POST', headers: { 'x-api-key': app.secret, 'content-type': 'application/json' }, body: `{"channel":"c","retention":{"maxCount":${huge}}}` });
+  assert.equal(ch.status, 400);
+  assert.equal((await api(ts, app, 'GET', '/channels/c')).status, 404);
+  const q = await api(ts, app, 'GET', `/channels/c/history?after=${huge}`);
+  assert.equal(q.status, 400);
+  // The largest exact integer is still fine.
+  assert.equal((await ts.http('PATCH', `/v1/admin/apps/${app.id}/settings`, { limits: { maxMembersPerChannel: Number.MAX_SAFE_INTEGER } }, admin)).status, 200);
+});
