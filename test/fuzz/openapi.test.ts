@@ -55,9 +55,10 @@ test('every operation in /openapi.json has a summary, a success schema, the erro
 const STACK = /\bat (?:[\w$.<>[\] ]+ )?\(?(?:file:\/\/|\/|node:)[^\s)]*:\d+(?::\d+)?\)?|\b\w*Error: [^"]*(?:\/|\\)(?:src|node_modules)(?:\/|\\)|\.(?:ts|js|mjs):\d+:\d+/;
 
 /** Runs schemathesis; resolves with its exit code and output. */
-function schemathesis(bin: string, args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+function schemathesis(bin: string, args: string[], env: Record<string, string>, cwd: string): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { env: { ...process.env, ...env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // cwd: a temp dir, where schemathesis leaves its `.schemathesis/` cache (not in the work tree).
+    const child = spawn(bin, args, { cwd, env: { ...process.env, ...env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d: Buffer) => { output += d.toString(); });
     child.stderr.on('data', (d: Buffer) => { output += d.toString(); });
@@ -114,7 +115,7 @@ test('schemathesis finds no server error, no schema or status mismatch and no st
   for (const [name, args] of passes) {
     const har = path.join(dir, `${name}.har`);
     const t0 = Date.now();
-    const r = await schemathesis(bin, [...base, '--report-har-path', har, ...args], env);
+    const r = await schemathesis(bin, [...base, '--report-har-path', har, ...args], env, dir);
     t.diagnostic(`${name} pass: ${((Date.now() - t0) / 1000).toFixed(1)} s, ${r.output.match(/\d+ generated[^\n]*/)?.[0] ?? 'no summary'}`);
     assert.equal(r.code, 0, `schemathesis ${name} pass failed:\n${r.output.slice(-12_000)}`);
     const bodies = harBodies(har);
