@@ -16,6 +16,10 @@ const files = (roots.length ? roots : ['test']).flatMap(find);
 if (files.some((f) => resolve(f).startsWith(resolve('test/sdk') + sep))) {
   spawnSync(process.execPath, ['--import', 'tsx', 'test/sdk/prepare.ts'], { stdio: 'inherit' });
 }
+// The API fuzzer (schemathesis into .cache/fuzz-venv, ~30 s when cold) likewise.
+if (files.some((f) => resolve(f).startsWith(resolve('test/fuzz') + sep))) {
+  spawnSync(process.execPath, ['--import', 'tsx', 'test/fuzz/prepare.ts'], { stdio: 'inherit' });
+}
 // The container test's image (podman build, minutes when cold) likewise, when that test is to run.
 if ((process.env.CI === 'true' || process.env.XPUSH_CONTAINER_TEST === '1') && files.some((f) => resolve(f).startsWith(resolve('test/container') + sep))) {
   spawnSync(process.execPath, ['--import', 'tsx', 'test/container/prepare.ts'], { stdio: 'inherit' });

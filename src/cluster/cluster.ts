@@ -8,6 +8,7 @@ import type { NodeInfo, NodeRegistry } from './registry.ts';
 import { Errors } from '../errors.ts';
 import { AppId } from '../protocol/schemas.ts';
 import { requireAdmin } from '../session/guards.ts';
+import { NodeRef, Nodes } from '../protocol/http.ts';
 
 /**
  * This process's view of the cluster: its own registry record (channel roles), the live channel
@@ -109,17 +110,17 @@ export function clusterRoutes(http: FastifyInstance, cluster: Cluster, adminToke
   const urlOf = (req: FastifyRequest, n: NodeInfo): string =>
     n.id === cluster.nodeId && !cluster.hasPublicUrl ? `${req.protocol === 'https' ? 'wss' : 'ws'}://${req.host}${WS_PATH}` : n.url;
   const params = Type.Object({ app: AppId, channel: Type.String({ minLength: 1, maxLength: 255 }) });
-  http.get('/node/:app/:channel', { schema: { tags: ['cluster'], params } }, async (req) => {
+  http.get('/node/:app/:channel', { schema: { tags: ['cluster'], params, summary: 'The channel node that holds a channel (public: the SDK asks before connecting)', response: { 200: NodeRef } } }, async (req) => {
     const { app, channel } = req.params as { app: string; channel: string };
     const n = cluster.pick(`${app}:c:${channel}`);
     return { node: { id: n.id, url: urlOf(req, n) } };
   });
-  http.get('/node/:app/user/:user', { schema: { tags: ['cluster'], params: Type.Object({ app: AppId, user: Type.String({ minLength: 1, maxLength: 128 }) }) } }, async (req) => {
+  http.get('/node/:app/user/:user', { schema: { tags: ['cluster'], params: Type.Object({ app: AppId, user: Type.String({ minLength: 1, maxLength: 128 }) }), summary: "The channel node for a user's personal connection (public)", response: { 200: NodeRef } } }, async (req) => {
     const { app, user } = req.params as { app: string; user: string };
     const n = cluster.pick(`${app}:u:${user}`);
     return { node: { id: n.id, url: urlOf(req, n) } };
   });
-  http.get('/v1/nodes', { schema: { tags: ['cluster'], security: [{ admin: [] }] } }, async (req) => {
+  http.get('/v1/nodes', { schema: { tags: ['cluster'], security: [{ admin: [] }], summary: 'Live channel nodes with their URLs and connection counts', response: { 200: Nodes } } }, async (req) => {
     requireAdmin(req, adminToken);
     return { nodes: await cluster.list() };
   });

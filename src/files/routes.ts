@@ -79,7 +79,7 @@ export function fileRoutes(base: FastifyInstance, core: Core): void {
     return { deleted: true as const };
   });
 
-  http.get(`${path}/:file`, { schema: { tags: ['files'], summary: 'Download (signed URL from /url); supports one byte range', params: F.FileParams, querystring: F.DownloadQuery } }, async (req, reply) => {
+  http.get(`${path}/:file`, { schema: { tags: ['files'], summary: 'Download (signed URL from /url); supports one byte range', params: F.FileParams, querystring: F.DownloadQuery, response: F.DownloadResponses } }, async (req, reply) => {
     const { app, channel, file } = req.params;
     const a = await core.apps.get(app);
     // An unknown app answers like a bad signature: the URL does not tell which apps exist.

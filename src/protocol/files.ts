@@ -53,4 +53,7 @@ export type FileUrl = Static<typeof FileUrl>;
 export const DownloadQuery = O({ exp: Type.Integer({ minimum: 0 }), sig: Type.String({ minLength: 1, maxLength: 128 }) }, strict);
 export const FileListQuery = O({ before: Type.Optional(Type.Integer({ minimum: 1 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })) }, strict);
 export const FileList = O({ files: Type.Array(FileView) });
+/** The download answers with the file's own bytes and its sniffed type (any type). */
+const bytes = (description: string) => ({ description, content: { '*/*': { schema: Type.String({ format: 'binary' }) } } });
+export const DownloadResponses = { 200: bytes('The whole file'), 206: bytes('The requested byte range (Content-Range)') };
 export type FileList = Static<typeof FileList>;

@@ -54,7 +54,21 @@ export const UnreadCounts = O({ channels: Type.Array(R.UnreadEntry) });
 export const ConnectionView = O({ client: Type.String(), user: Type.String(), device: Type.String(), node: Type.String(), channels: Type.Array(Type.String()) });
 export type ConnectionView = Static<typeof ConnectionView>;
 export const Connections = O({ connections: Type.Array(ConnectionView) });
+/**
+ * One server-sent event of the channel watch stream (OpenAPI 3.0: the `text/event-stream` schema
+ * describes each event): `message` {channel, pub}, `ready` {channel, offset, epoch, skipped}, `end` {reason}; `data` is JSON text.
+ */
+export const WatchEvent = O({ event: Type.Union([Type.Literal('message'), Type.Literal('ready'), Type.Literal('end')]), data: Type.String(), id: Type.Optional(Type.String()) });
 export const ConnectionsQuery = O({ scope: Type.Optional(Type.Literal('local')) }, strict);
+export const ChannelsQuery = O({ prefix: Type.Optional(Type.String({ maxLength: 255 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })), cursor: Type.Optional(Type.String({ maxLength: 1024 })) }, strict);
+/** A page of channels by name; `next` is the cursor of the following page, absent on the last. */
+export const ChannelPage = O({ channels: Type.Array(R.ChannelView), next: Type.Optional(Type.String()) });
+/** A device of a user as the backend sees it: a login session, or (session null) a connection with a backend-minted token. */
+export const UserDevice = O({
+  device: Type.String(), session: Type.Union([Type.String(), Type.Null()]), online: Type.Boolean(),
+  pushToken: Type.Optional(Type.Union([Type.String(), Type.Null()])), createdAt: Type.Optional(Int), refreshedAt: Type.Optional(Int), expiresAt: Type.Optional(Int),
+});
+export const UserDevices = O({ devices: Type.Array(UserDevice) });
 
 // ---- user-level operations (server API and the user's own account) ----
 export const SendBody = O({ data: Type.Unknown() }, strict);
@@ -64,6 +78,8 @@ export const DisconnectBody = O({
   client: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })), user: Type.Optional(Q.UserId), device: Type.Optional(Q.DeviceId),
   code: Type.Optional(Type.Integer({ minimum: 3000, maximum: 4999 })), reason: Type.Optional(Type.String({ maxLength: 123 })),
 }, strict);
+/** How many matching connections the cluster listed, and the close they get. */
+export const DisconnectResult = O({ matched: Int, code: Int, reason: Type.String(), reconnect: Type.Boolean() });
 export const Requested = O({ requested: Type.Literal(true) });
 export const RevokedSessions = O({ revokedSessions: Int });
 export const UserDisabled = O({ user: Type.String(), disabled: Type.Boolean() });
@@ -75,6 +91,8 @@ export const SessionParams = O({ app: Q.AppId, session: Type.String({ minLength:
 export const NodeRef = O({ node: O({ id: Type.String(), url: Type.String() }) });
 export const NodeInfo = O({ id: Type.String(), url: Type.String(), role: Type.String(), connections: Int, updatedAt: Int });
 export const Nodes = O({ nodes: Type.Array(NodeInfo) });
+/** The consistent-hashing ring: virtual nodes per node and each channel node's share of the key space (0..1). */
+export const RingView = O({ vnodes: Int, nodes: Type.Array(O({ id: Type.String(), share: Type.Number() })) });
 
 // ---- admin (Bearer admin token) ----
 export const AppName = Type.String({ minLength: 1, maxLength: 128 });

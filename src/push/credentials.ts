@@ -3,6 +3,7 @@ import type { Static } from 'typebox';
 import type { PushCredentialsRecord, PushKind, PushStore } from '../store/push-store.ts';
 import type { ApnsConfigBody, FcmConfigBody, WebPushConfigBody } from '../protocol/push.ts';
 import { Errors } from '../errors.ts';
+import { checkUrl } from '../domain/urls.ts';
 import { generateVapidKeys, type VapidCredentials } from './webpush.ts';
 import { FcmProvider, FCM_BASE_URL, GOOGLE_TOKEN_URL, type FcmCredentials } from './fcm.ts';
 import { ApnsProvider, APNS_PRODUCTION_URL, APNS_SANDBOX_URL, type ApnsCredentials } from './apns.ts';
@@ -37,12 +38,15 @@ export async function putWebPush(store: PushStore, appId: string, b: Static<type
   if (Buffer.from(keys.publicKey, 'base64url').length !== 65 || Buffer.from(keys.privateKey, 'base64url').length !== 32) {
     throw Errors.badRequest.with('VAPID keys must be a P-256 key pair: publicKey 65 bytes, privateKey 32 bytes, URL-safe base64');
   }
+  if (b.subject !== undefined) checkUrl('subject', b.subject, ['mailto:', 'https:']);
   const subject = b.subject ?? (old ? String(old.config.subject) : DEFAULT_VAPID_SUBJECT);
   return put(store, { appId, provider: 'webpush', config: { subject, publicKey: keys.publicKey }, secret: { privateKey: keys.privateKey }, updatedAt: Date.now() });
 }
 
 export async function putFcm(store: PushStore, appId: string, b: Static<typeof FcmConfigBody>): Promise<PushCredentialsRecord> {
   const sa = b.serviceAccount;
+  if (b.baseUrl !== undefined) checkUrl('baseUrl', b.baseUrl, ['http:', 'https:']);
+  if (b.tokenUrl !== undefined) checkUrl('tokenUrl', b.tokenUrl, ['http:', 'https:']);
   await FcmProvider.checkKey(sa.private_key).catch(() => {
     throw Errors.badRequest.with('serviceAccount.private_key is not a PKCS#8 RSA private key (PEM)');
   });
@@ -58,6 +62,8 @@ export async function putFcm(store: PushStore, appId: string, b: Static<typeof F
 }
 
 export async function putApns(store: PushStore, appId: string, b: Static<typeof ApnsConfigBody>): Promise<PushCredentialsRecord> {
+  if (b.productionUrl !== undefined) checkUrl('productionUrl', b.productionUrl, ['https:']);
+  if (b.sandboxUrl !== undefined) checkUrl('sandboxUrl', b.sandboxUrl, ['https:']);
   await ApnsProvider.checkKey(b.key).catch(() => {
     throw Errors.badRequest.with('key is not a PKCS#8 P-256 private key (the .p8 file from Apple, PEM)');
   });

@@ -6,6 +6,7 @@ import { Ajv } from 'ajv';
 import { Errors } from '../errors.ts';
 import { installErrorShape, frameworkErrors, clientErrorHandler, MAX_PARAM_LENGTH } from './http-errors.ts';
 import { tooDeep, MAX_JSON_DEPTH } from '../protocol/json-depth.ts';
+import { documentErrors, refResolver } from './openapi.ts';
 
 /**
  * The HTTP side shared by both roles: fastify with every body/query schema-checked (unknown fields
@@ -43,7 +44,9 @@ export async function createHttp(log: Logger, maxBodyBytes: number, corsOrigins:
     methods: ['GET', 'POST', 'PATCH', 'PUT', 'DELETE'],
     maxAge: 600,
   });
+  documentErrors(app);
   await app.register(swagger, {
+    refResolver,
     openapi: {
       info: { title: 'XPUSH HTTP API', version: '0.1.0', description: 'Session server: apps, users, devices, auth, channels, server API. See docs/http-api.md.' },
       components: {

@@ -10,6 +10,7 @@ import { AppParams } from '../../protocol/schemas.ts';
 import { AppName, Deleted } from '../../protocol/http.ts';
 import { CONTROL_TOPIC, encodeEvent } from '../../protocol/events.ts';
 import { checkLimitOverrides } from '../../limits/app-limits.ts';
+import { checkSettingsUrls } from '../../domain/urls.ts';
 import { createVapidKeys } from '../../push/credentials.ts';
 import { AppSettingsSchema, AppSettingsPatchSchema, applyPatch, DEFAULT_APP_SETTINGS, type AppSettings, type AppSettingsPatch } from '../../protocol/app-settings.ts';
 
@@ -18,12 +19,14 @@ const SettingsResult = Type.Object({ settings: AppSettingsSchema });
 
 /** Creates an app (tenant) with its id, public key and secret. Used by the admin API and `xpush app create`. */
 export async function createApp(core: Pick<Core, 'store'>, name: string, settings: AppSettingsPatch = {}): Promise<AppRecord> {
+  const initial = applyPatch(DEFAULT_APP_SETTINGS, settings);
+  checkSettingsUrls(initial);
   const app: AppRecord = {
     id: 'app_' + randomBytes(6).toString('hex'),
     name,
     key: 'pk_' + randomBytes(16).toString('base64url'),
     secret: 'sk_' + randomBytes(32).toString('base64url'),
-    settings: applyPatch(DEFAULT_APP_SETTINGS, settings),
+    settings: initial,
     createdAt: Date.now(),
   };
   await core.store.apps.create(app);
@@ -41,6 +44,7 @@ export async function updateAppSettings(core: Core, appId: string, patch: AppSet
   if (!app) throw Errors.notFound.with('no such app');
   const settings = applyPatch(app.settings, patch);
   checkLimitOverrides(core.config, settings.limits);
+  checkSettingsUrls(settings);
   if (!(await core.store.apps.updateSettings(appId, settings))) throw Errors.notFound.with('no such app');
   core.apps.forget(appId);
   return settings;

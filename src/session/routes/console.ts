@@ -3,6 +3,7 @@ import type { Cluster } from '../../cluster/cluster.ts';
 import { requireAdmin } from '../guards.ts';
 import { loadConsole, type Asset, type ConsoleFile } from '../console-assets.ts';
 import { Errors } from '../../errors.ts';
+import { RingView } from '../../protocol/http.ts';
 
 /**
  * The page holds an admin token or an app secret: it runs only its own script, talks only to this
@@ -42,7 +43,7 @@ export function consoleRoutes(http: FastifyInstance, cluster: Cluster, adminToke
   http.get('/admin/console.js', hide, (_req, reply) => send(reply, 'console.js'));
   http.get('/admin/console.css', hide, (_req, reply) => send(reply, 'console.css'));
 
-  http.get('/v1/admin/ring', { schema: { tags: ['cluster'], security: [{ admin: [] }] } }, async (req) => {
+  http.get('/v1/admin/ring', { schema: { tags: ['cluster'], security: [{ admin: [] }], summary: "The hashing ring: each channel node's share of channels and users", response: { 200: RingView } } }, async (req) => {
     requireAdmin(req, adminToken);
     return cluster.ringView();
   });

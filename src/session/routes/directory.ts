@@ -4,9 +4,8 @@ import type { Core } from '../../domain/context.ts';
 import { requireApiKey } from '../guards.ts';
 import { AppId, AppParams, UserId } from '../../protocol/schemas.ts';
 import { viewOf } from '../../domain/channels.ts';
+import { ChannelPage, ChannelsQuery, UserDevices } from '../../protocol/http.ts';
 import { Errors } from '../../errors.ts';
-
-const strict = { additionalProperties: false } as const;
 
 /**
  * What an operator browses (app secret): every channel of the app, paged by name, and a user's
@@ -17,8 +16,8 @@ export function directoryRoutes(http: FastifyInstance, core: Core, onlineDevices
   const s = { security: [{ apiKey: [] }], tags: ['server'] };
   http.get('/v1/apps/:app/channels', {
     schema: {
-      ...s, params: AppParams,
-      querystring: Type.Object({ prefix: Type.Optional(Type.String({ maxLength: 255 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })), cursor: Type.Optional(Type.String({ maxLength: 1024 })) }, strict),
+      ...s, params: AppParams, summary: "The app's channels by name (prefix filter; page with `cursor` = the last `next`)",
+      querystring: ChannelsQuery, response: { 200: ChannelPage },
     },
   }, async (req) => {
     const { app } = req.params as { app: string };
@@ -27,7 +26,7 @@ export function directoryRoutes(http: FastifyInstance, core: Core, onlineDevices
     const page = await core.store.channels.list(app, { prefix: q.prefix, limit: q.limit ?? 50, cursor: q.cursor });
     return { channels: page.items.map((ch) => viewOf(ch)), ...(page.next ? { next: page.next } : {}) };
   });
-  http.get('/v1/apps/:app/users/:user/devices', { schema: { ...s, params: Type.Object({ app: AppId, user: UserId }) } }, async (req) => {
+  http.get('/v1/apps/:app/users/:user/devices', { schema: { ...s, params: Type.Object({ app: AppId, user: UserId }), summary: "A user's devices: login sessions and token-only connections, with whether each is online", response: { 200: UserDevices } } }, async (req) => {
     const { app, user } = req.params as { app: string; user: string };
     await requireApiKey(core, req, app);
     if (!(await core.store.users.get(app, user))) throw Errors.notFound.with(`no user "${user}" in this app`);

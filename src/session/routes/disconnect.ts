@@ -7,6 +7,7 @@ import { AppParams, UserId, DeviceId } from '../../protocol/schemas.ts';
 import { checkFilter, disconnectConnections, matchesFilter, MIN_KICK_CODE, MAX_KICK_CODE, type ConnectionFilter } from '../../domain/kick.ts';
 import { Disconnect, Disconnects, isReconnectCode } from '../../disconnect.ts';
 import { Errors } from '../../errors.ts';
+import { DisconnectResult } from '../../protocol/http.ts';
 
 /** A connection id as the connect reply and GET /connections show it. */
 const ClientId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.:\\-]+$' });
@@ -30,7 +31,7 @@ type Body = ConnectionFilter & { code?: number; reason?: string };
  * Answers with how many matching connections the cluster listed at that moment.
  */
 export function disconnectRoutes(http: FastifyInstance, core: Core, list: (app: string, secret: string) => Promise<ConnectionView[]>): void {
-  http.post('/v1/apps/:app/disconnect', { schema: { security: [{ apiKey: [] }], tags: ['server'], params: AppParams, body: DisconnectBody } }, async (req) => {
+  http.post('/v1/apps/:app/disconnect', { schema: { security: [{ apiKey: [] }], tags: ['server'], params: AppParams, body: DisconnectBody, summary: "Close one connection, a user's or one device's, cluster-wide (code 3000-4999: reconnect or not)", response: { 200: DisconnectResult } } }, async (req) => {
     const { app } = req.params as { app: string };
     const a = await requireApiKey(core, req, app);
     const b = req.body as Body;

@@ -11,6 +11,7 @@ import { requireApiKey } from '../guards.ts';
 import { AppId, ChannelName } from '../../protocol/schemas.ts';
 import { publicationOf } from '../../domain/publication.ts';
 import { Errors } from '../../errors.ts';
+import { WatchEvent } from '../../protocol/http.ts';
 
 /**
  * The watch streams' limits, read when used. Tests shorten them (and restore them); nothing else
@@ -118,7 +119,9 @@ export function watchRoutes(http: FastifyInstance, core: Core, hub: Hub): Watche
   http.get('/v1/apps/:app/channels/:channel/watch', {
     schema: {
       security: [{ apiKey: [] }], tags: ['server'],
+      summary: "Server-sent events: a channel's publications as they are stored (backlog after `after`, then `ready`, then live)",
       params: Type.Object({ app: AppId, channel: ChannelName }),
+      response: { 200: { description: 'The event stream (events `message`, `ready`, `end`), open until the channel goes or the time limit', content: { 'text/event-stream': { schema: WatchEvent } } } },
       querystring: Type.Object({ after: Type.Optional(Type.Integer({ minimum: 0 })) }, { additionalProperties: false }),
     },
   }, async (req, reply) => {
