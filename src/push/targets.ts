@@ -41,7 +41,9 @@ export async function registerTarget(core: Core, d: Device, b: PushRegisterBody)
     if (!b.token || !/^[0-9a-fA-F]{32,200}$/.test(b.token)) throw Errors.badRequest.with('token: required for kind apns, the device token in hex');
     t = { ...base, kind: 'apns', token: b.token.toLowerCase(), environment: b.environment ?? 'production' };
   }
-  return viewOf(await core.store.push.registerTarget(t));
+  const stored = await core.store.push.registerTarget(t);
+  core.push?.targets.registered(t.appId);
+  return viewOf(stored);
 }
 
 /** Removes the device's targets (one kind, or all); returns how many. */

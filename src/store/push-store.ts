@@ -87,6 +87,8 @@ export interface PushStore {
   registerTarget(t: PushTargetRecord): Promise<PushTargetRecord>;
   /** Targets of these users, ordered by user, device, kind. */
   targets(appId: string, userIds: string[]): Promise<PushTargetRecord[]>;
+  /** Whether the app has any target at all (one indexed lookup): lets a message in an app without devices skip push work. */
+  hasTargets(appId: string): Promise<boolean>;
   /** Removes matching targets and their outbox rows; returns the removed ids. An empty filter removes nothing. */
   removeTargets(appId: string, f: { id?: string; userId?: string; deviceId?: string; kind?: PushKind }): Promise<string[]>;
 

@@ -36,6 +36,8 @@ export function pushStoreContract(name: string, open: Open, openShared?: (s: Sto
       assert.deepEqual((await s.push.targets('a1', ['bob'])).map((x) => x.id), ['t4', 't3']);
       // Other apps see nothing.
       assert.deepEqual(await s.push.targets('a2', ['bob', 'carol']), []);
+      assert.equal(await s.push.hasTargets('a1'), true);
+      assert.equal(await s.push.hasTargets('a2'), false);
     });
 
     test('removeTargets by id, device or kind removes their outbox rows; an empty filter removes nothing', async (t) => {
@@ -48,8 +50,10 @@ export function pushStoreContract(name: string, open: Open, openShared?: (s: Sto
       assert.deepEqual(await s.push.removeTargets('a2', { userId: 'bob' }), []);
       assert.deepEqual(await s.push.removeTargets('a1', { userId: 'bob', deviceId: 'phone' }), ['t1', 't2']);
       assert.equal(await s.push.depth(), 1);
+      assert.equal(await s.push.hasTargets('a1'), true);
       assert.deepEqual(await s.push.removeTargets('a1', { id: 't3' }), ['t3']);
       assert.equal(await s.push.depth(), 0);
+      assert.equal(await s.push.hasTargets('a1'), false, 'the last target removed');
     });
 
     test('modes: set, read for many users, forget', async (t) => {

@@ -53,6 +53,11 @@ export class PostgresPushStore implements PushStore {
     return rows.map(toTarget);
   }
 
+  async hasTargets(appId: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query('SELECT 1 FROM push_targets WHERE app_id = $1 LIMIT 1', [appId]);
+    return (rowCount ?? 0) > 0;
+  }
+
   async removeTargets(appId: string, f: { id?: string; userId?: string; deviceId?: string; kind?: PushKind }): Promise<string[]> {
     if (!f.id && !f.userId && !f.deviceId && !f.kind) return [];
     const { rows } = await this.pool.query<{ id: string }>(

@@ -50,6 +50,10 @@ export class SqlitePushStore implements PushStore {
     return out.sort(byOwner);
   }
 
+  async hasTargets(appId: string): Promise<boolean> {
+    return this.q.get('SELECT 1 FROM push_targets WHERE app_id = ? LIMIT 1').get(appId) !== undefined;
+  }
+
   async removeTargets(appId: string, f: { id?: string; userId?: string; deviceId?: string; kind?: PushKind }): Promise<string[]> {
     if (!f.id && !f.userId && !f.deviceId && !f.kind) return [];
     return this.q.db.transaction(() => {
