@@ -13,14 +13,32 @@ import type { Admission } from '../presence/user-presence.ts';
  * presence manager, members through the store.
  */
 
+// One frozen object per config and per app settings record, shared by every connection and publish
+// of the app: a connection holds a reference, not a copy, and the hot path allocates nothing.
+const defaultsOf = new WeakMap<Config, AppLimits>();
+const effectiveOf = new WeakMap<object, AppLimits>();
+
 /** The config defaults of every per-app limit. */
 export function defaultLimits(config: Config): AppLimits {
-  return Object.fromEntries(LIMIT_NAMES.map((n) => [n, config[n]])) as AppLimits;
+  let d = defaultsOf.get(config);
+  if (!d) {
+    d = Object.freeze(Object.fromEntries(LIMIT_NAMES.map((n) => [n, config[n]])) as AppLimits);
+    defaultsOf.set(config, d);
+  }
+  return d;
 }
 
 /** The limits in effect for an app (its settings are cached for a few seconds, see AppCache). */
 export async function appLimits(core: Core, app: string): Promise<AppLimits> {
-  return effectiveLimits(defaultLimits(core.config), (await core.apps.get(app))?.settings.limits);
+  const overrides = (await core.apps.get(app))?.settings.limits;
+  if (!overrides) return defaultLimits(core.config);
+  // Settings records are replaced, never changed in place, when an app's settings change.
+  let e = effectiveOf.get(overrides);
+  if (!e) {
+    e = Object.freeze(effectiveLimits(defaultLimits(core.config), overrides));
+    effectiveOf.set(overrides, e);
+  }
+  return e;
 }
 
 /** Limits that must stay positive (0 would forbid everything rather than lift the limit). */
