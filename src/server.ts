@@ -120,7 +120,7 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
   const hooks = new Hooks(log);
   for (const [name, fn] of Object.entries(config.hooks ?? {})) hooks.add(name as HookName, fn as HookFn<HookName>);
   const publisher = new Publisher(store, broker, log, config.maxStoreBatch, metrics, flushNow);
-  const livePublisher = new LivePublisher(live, broker, log, metrics);
+  const livePublisher = new LivePublisher(live, broker, log, metrics, flushNow);
   const core: Core = { config, log, store, broker, presence, userPresence, hooks, apps: new AppCache(store), channels: new ChannelCache(store), publisher, livePublisher, live, limiter, metrics, nodeId, blobs };
   // Push to offline devices: every stored message may queue notifications (src/push/).
   const push = new PushService(core, config.push);

@@ -6,6 +6,7 @@ import { channelTopic, encodeEvent } from '../protocol/events.ts';
 import { publicationOf, pubPushJson } from './publication.ts';
 import { Errors, XPushError } from '../errors.ts';
 import type { Metrics } from '../metrics.ts';
+import { TurnBatcher } from './turn-batcher.ts';
 
 interface Pending {
   msg: NewMessage;
@@ -22,50 +23,36 @@ interface Pending {
  * answered once the broker has the publication. One batch at a time keeps offsets and broker
  * order aligned on this node, as for stored channels (publisher.ts).
  */
-export class LivePublisher {
-  private queue: Pending[] = [];
-  private scheduled = false;
-  private flushing = false;
-  private closed = false;
-  private idle: (() => void)[] = [];
-  /** False while the broker link is down: publishes are refused up front (503). */
-  brokerUp = true;
-
-  constructor(private readonly streams: LiveStreams, private readonly broker: Broker, private readonly log: Logger, private readonly metrics: Metrics) {}
+export class LivePublisher extends TurnBatcher<Pending> {
+  constructor(
+    private readonly streams: LiveStreams,
+    private readonly broker: Broker,
+    private readonly log: Logger,
+    private readonly metrics: Metrics,
+    /** Runs after each batch's acks were handed out (the channel server flushes its writers). */
+    afterBatch: () => void = () => undefined,
+  ) {
+    super(Infinity, afterBatch);
+  }
 
   publish(msg: NewMessage, cacheSize: number): Promise<{ record: MessageRecord; epoch: string }> {
-    if (this.closed) return Promise.reject(Errors.unavailable.with('server is shutting down'));
-    if (!this.brokerUp) return Promise.reject(Errors.unavailable.with('message broker unreachable; retry later'));
-    return new Promise((resolve, reject) => {
-      this.queue.push({ msg, cacheSize, resolve, reject });
-      if (!this.scheduled && !this.flushing) {
-        this.scheduled = true;
-        setImmediate(() => {
-          this.scheduled = false;
-          void this.flush();
-        });
-      }
-    });
+    const refused = this.refusal();
+    if (refused) return Promise.reject(refused);
+    return new Promise((resolve, reject) => this.enqueue({ msg, cacheSize, resolve, reject }));
   }
 
-  private async flush(): Promise<void> {
-    this.flushing = true;
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0);
-      const groups = new Map<string, Pending[]>();
-      for (const p of batch) {
-        const k = `${p.msg.appId}\0${p.msg.channel}`;
-        const g = groups.get(k);
-        if (g) g.push(p);
-        else groups.set(k, [p]);
-      }
-      await Promise.all([...groups.values()].map((g) => this.commit(g)));
+  protected async commit(batch: Pending[]): Promise<void> {
+    const groups = new Map<string, Pending[]>();
+    for (const p of batch) {
+      const k = `${p.msg.appId}\0${p.msg.channel}`;
+      const g = groups.get(k);
+      if (g) g.push(p);
+      else groups.set(k, [p]);
     }
-    this.flushing = false;
-    for (const f of this.idle.splice(0)) f();
+    await Promise.all([...groups.values()].map((g) => this.commitGroup(g)));
   }
 
-  private async commit(group: Pending[]): Promise<void> {
+  private async commitGroup(group: Pending[]): Promise<void> {
     const { appId, channel } = group[0]!.msg;
     try {
       const { first, epoch } = await this.streams.allocate(appId, channel, group.length);
@@ -85,12 +72,5 @@ export class LivePublisher {
       if (!(err instanceof XPushError)) this.log.error({ err, channel }, 'live publish failed');
       for (const p of group) p.reject(err instanceof XPushError ? err : Errors.internal);
     }
-  }
-
-  /** Resolves when nothing is queued or in flight (graceful shutdown). */
-  async drain(): Promise<void> {
-    this.closed = true;
-    if (!this.flushing && !this.scheduled && this.queue.length === 0) return;
-    await new Promise<void>((r) => this.idle.push(r));
   }
 }

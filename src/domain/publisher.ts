@@ -6,6 +6,7 @@ import { pubPushJson } from './publication.ts';
 import { Errors, XPushError } from '../errors.ts';
 import type { Metrics } from '../metrics.ts';
 import { BROKER_LOG, STORE_LOG } from '../infra-error.ts';
+import { TurnBatcher } from './turn-batcher.ts';
 
 interface Pending {
   msg: NewMessage;
@@ -16,61 +17,28 @@ interface Pending {
 /**
  * Group commit: every publish of one event-loop turn (and those that arrive while a commit is in
  * flight) go to the store in ONE transaction; each publisher is acknowledged only after that commit,
- * then the publications go to the broker in offset order. One batch in flight at a time keeps
- * offsets and broker order aligned on this node.
+ * then the publications go to the broker in offset order (batching and ordering: TurnBatcher).
  */
-export class Publisher {
-  private queue: Pending[] = [];
-  private scheduled = false;
-  private flushing = false;
-  private closed = false;
-  private idle: (() => void)[] = [];
-  /** False while the broker link is down: publishes are refused up front (503) and store nothing. */
-  brokerUp = true;
-
+export class Publisher extends TurnBatcher<Pending> {
   constructor(
     private readonly store: Store,
     private readonly broker: Broker,
     private readonly log: Logger,
-    private readonly maxBatch: number,
+    maxBatch: number,
     private readonly metrics: Metrics,
-    /**
-     * Called once a batch's acks are settled, after the microtasks they start (the command handlers
-     * queueing their replies) have run: the channel server flushes its writers there, so the acks and
-     * the batch's publications leave in this event-loop turn instead of the next.
-     */
-    private readonly afterCommit: () => void = () => undefined,
-  ) {}
+    /** Runs after each batch's acks were handed out (the channel server flushes its writers). */
+    afterCommit: () => void = () => undefined,
+  ) {
+    super(maxBatch, afterCommit);
+  }
 
   publish(msg: NewMessage): Promise<MessageRecord> {
-    if (this.closed) return Promise.reject(Errors.unavailable.with('server is shutting down'));
-    if (!this.brokerUp) return Promise.reject(Errors.unavailable.with('message broker unreachable; retry later'));
-    return new Promise((resolve, reject) => {
-      this.queue.push({ msg, resolve, reject });
-      this.schedule();
-    });
+    const refused = this.refusal();
+    if (refused) return Promise.reject(refused);
+    return new Promise((resolve, reject) => this.enqueue({ msg, resolve, reject }));
   }
 
-  private schedule(): void {
-    if (this.scheduled || this.flushing) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      void this.flush();
-    });
-  }
-
-  private async flush(): Promise<void> {
-    this.flushing = true;
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.maxBatch);
-      await this.commit(batch);
-    }
-    this.flushing = false;
-    for (const f of this.idle.splice(0)) f();
-  }
-
-  private async commit(batch: Pending[]): Promise<void> {
+  protected async commit(batch: Pending[]): Promise<void> {
     let records: MessageRecord[];
     const t0 = performance.now();
     try {
@@ -106,14 +74,5 @@ export class Publisher {
         batch[i]!.reject(Errors.unavailable.with('message stored but broadcast failed; retry with the same id'));
       }
     }
-    // nextTick callbacks queued from a microtask run after the whole microtask queue has drained.
-    process.nextTick(this.afterCommit);
-  }
-
-  /** Resolves when nothing is queued or in flight (graceful shutdown). */
-  async drain(): Promise<void> {
-    this.closed = true;
-    if (!this.flushing && !this.scheduled && this.queue.length === 0) return;
-    await new Promise<void>((r) => this.idle.push(r));
   }
 }
