@@ -5,6 +5,7 @@
  *   --servers xpush,socketio,bare,centrifugal         servers to compare (default: all four)
  *   --workers N                                       load-generator processes (default 3)
  *   --acked-channel, --acked-protobuf                 variants of the acked scenario (scenarios/acked.ts)
+ *   --chat-channel durable|ephemeral                  XPUSH's channel kind in the chat scenario (scenarios/chat.ts)
  * Prints one table per scenario, writes bench/results/<timestamp>.json and bench/results/latest.json,
  * and exits 1 if any message was lost, duplicated or reordered, or a run failed.
  */

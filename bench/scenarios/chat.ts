@@ -2,11 +2,13 @@
  * chat: users in channels of 5 members (10,000 users in 2,000 channels), every user publishing at a
  * fixed rate into their channel. Figures: publish → every member received latency (p50/p99/max),
  * deliveries/s, server CPU, and deliveries per server CPU-second (the "at equal CPU" comparison).
+ * `--chat-channel ephemeral` runs XPUSH's channels unstored (what the store costs in latency and CPU).
  */
 import type { ClientSpec } from '../load/spec.ts';
 import { runLoad } from '../lib/drive.ts';
 import { withTarget, type Ctx, type Scenario } from '../lib/ctx.ts';
 import { Table } from '../lib/report.ts';
+import type { ChannelKind } from '../lib/targets.ts';
 
 const MEMBERS = 5;
 
@@ -19,11 +21,13 @@ export const chat: Scenario = {
     const paceRate = 0.1;
     const rate = 1; // messages per second per user
     const channels = users / MEMBERS;
-    const table = new Table('chat', `${users.toLocaleString('en-US')} users in ${channels.toLocaleString('en-US')} channels of ${MEMBERS}; latency at ${paceRate} msg/s per user, capacity at ${rate} msg/s per user`);
+    const channelKind = (ctx.option('chat-channel') ?? 'durable') as ChannelKind;
+    if (channelKind !== 'durable' && channelKind !== 'ephemeral') throw new Error(`--chat-channel must be durable or ephemeral, not ${String(channelKind)}`);
+    const table = new Table('chat', `${users.toLocaleString('en-US')} users in ${channels.toLocaleString('en-US')} channels of ${MEMBERS}; latency at ${paceRate} msg/s per user, capacity at ${rate} msg/s per user${channelKind === 'durable' ? '' : `, XPUSH on ${channelKind} channels`}`);
     for (const kind of ctx.kinds) {
       await withTarget(ctx, table, kind, {}, async (target, results) => {
         const names = Array.from({ length: channels }, (_, c) => `chat-${c}`);
-        await target.createChannels(names);
+        await target.createChannels(names, channelKind);
         const clients: ClientSpec[] = Array.from({ length: users }, (_, i) => {
           const c = Math.floor(i / MEMBERS);
           const members = Array.from({ length: MEMBERS }, (_, k) => c * MEMBERS + k);

@@ -18,6 +18,13 @@ import type { AppLimits } from '../protocol/app-settings.ts';
 type Command = { id: number; name: CommandName; body: Record<string, unknown> };
 
 /**
+ * What an idle connection holds is per-connection memory times every connection (docs/scaling.md):
+ * connections share these until they need their own (a subscription map, a publish chain).
+ */
+const NO_SUBS: ReadonlyMap<string, Sub> = new Map();
+const SETTLED: Promise<unknown> = Promise.resolve();
+
+/**
  * One client connection, whatever its transport: its identity once connected, its subscriptions,
  * its writer, and the dispatch of incoming commands (one file per command under commands/).
  */
@@ -35,7 +42,8 @@ export class Client implements Conn, HubClient {
   closed = false;
   autoSubscribe = false;
   limits: AppLimits;
-  readonly subs = new Map<string, Sub>();
+  /** Created on the first subscription (most connections idle with none or a few). */
+  private subMap: Map<string, Sub> | undefined;
   readonly openedAt = Date.now();
   /** When the unanswered ping was sent (0 = none outstanding). */
   pingSentAt = 0;
@@ -46,7 +54,7 @@ export class Client implements Conn, HubClient {
   /** Set while connect runs: commands behind it wait for it (see onMessage). */
   private connecting: Promise<void> | undefined;
   /** Publishes of one connection enter the store in the order they were sent. */
-  private order: Promise<unknown> = Promise.resolve();
+  private order: Promise<unknown> = SETTLED;
   /** Commands dispatched and not answered yet (a drain waits for them). */
   private inflight = 0;
   private draining = false;
@@ -63,10 +71,17 @@ export class Client implements Conn, HubClient {
     const cfg = ctx.core.config;
     this.limits = defaultLimits(cfg);
     this.tokens = cfg.maxCommandsPerSecond * 2;
-    this.writer = new Writer(transport, cfg.maxWriteBufferBytes, () => {
-      ctx.core.metrics.slowConsumer();
-      this.close(Disconnects.slow);
-    });
+    this.writer = new Writer(transport, cfg.maxWriteBufferBytes, this);
+  }
+
+  get subs(): ReadonlyMap<string, Sub> {
+    return this.subMap ?? NO_SUBS;
+  }
+
+  /** The writer's queue passed maxWriteBufferBytes (see Writer). */
+  onSlowConsumer(): void {
+    this.ctx.core.metrics.slowConsumer();
+    this.close(Disconnects.slow);
   }
 
   get actor(): Actor {
@@ -102,11 +117,11 @@ export class Client implements Conn, HubClient {
   }
 
   setSub(sub: Sub): void {
-    this.subs.set(sub.channel, sub);
+    (this.subMap ??= new Map()).set(sub.channel, sub);
   }
 
   deleteSub(channel: string): void {
-    this.subs.delete(channel);
+    this.subMap?.delete(channel);
   }
 
   clientSubscriptions(): number {

@@ -6,6 +6,7 @@ import { OutFrame, joinJson } from './out-frame.ts';
 import { channelTopic, decodeEvent, parseTopic, userTopic } from '../protocol/events.ts';
 import { pubPushJson } from '../domain/publication.ts';
 import { deliver } from './fanout.ts';
+import { MultiMap } from '../multimap.ts';
 import { Disconnects, type Disconnect } from '../disconnect.ts';
 import { matchesFilter, type ConnectionFilter } from '../domain/kick.ts';
 import type { Metrics } from '../metrics.ts';
@@ -74,7 +75,8 @@ const GAP_TRIES = 20;
  */
 export class Hub implements BrokerHandler {
   private readonly channels = new Map<string, ChannelState>();
-  private readonly users = new Map<string, Set<HubClient>>();
+  /** This node's connections by user topic (most users have one: held without a Set). */
+  private readonly users = new MultiMap<string, HubClient>();
   readonly clients = new Set<HubClient>();
   private ticked: ChannelState[] = [];
   private readonly stopFlushHook: () => void;
@@ -99,23 +101,13 @@ export class Hub implements BrokerHandler {
   async addClient(c: HubClient): Promise<void> {
     this.clients.add(c);
     const topic = userTopic(c.app, c.user);
-    let set = this.users.get(topic);
-    if (!set) {
-      set = new Set();
-      this.users.set(topic, set);
-      await this.broker.subscribe(topic);
-    }
-    set.add(c);
+    if (this.users.add(topic, c)) await this.broker.subscribe(topic);
   }
 
   removeClient(c: HubClient): void {
     this.clients.delete(c);
     const topic = userTopic(c.app, c.user);
-    const set = this.users.get(topic);
-    if (!set) return;
-    set.delete(c);
-    if (set.size === 0) {
-      this.users.delete(topic);
+    if (this.users.delete(topic, c)) {
       this.broker.unsubscribe(topic).catch((err) => this.log.warn({ err, ...BROKER_LOG(this.broker.kind) }, 'broker unsubscribe failed'));
     }
   }
@@ -352,21 +344,21 @@ export class Hub implements BrokerHandler {
   }
 
   private onUserEvent(topic: string, kind: string, body: string, offset: number): void {
-    const set = this.users.get(topic);
-    if (!set) return;
+    if (!this.users.has(topic)) return;
     switch (kind) {
       case 'm': {
-        deliver(set, OutFrame.json(body));
+        const frame = OutFrame.json(body);
+        this.users.forEach(topic, (c) => c.push(frame));
         return;
       }
       case 's':
-        for (const c of set) c.onMemberAdded(body, offset);
+        for (const c of this.users.members(topic)) c.onMemberAdded(body, offset);
         return;
       case 'x':
-        for (const c of set) c.onAccessLost(body);
+        for (const c of this.users.members(topic)) c.onAccessLost(body);
         return;
       case 'o':
-        for (const c of [...set]) if (c.session === body) c.close(Disconnects.loggedOut);
+        for (const c of this.users.members(topic)) if (c.session === body) c.close(Disconnects.loggedOut);
         return;
     }
   }
@@ -379,7 +371,7 @@ export class Hub implements BrokerHandler {
   /** Ends this node's connections of an app that the filter names (server API disconnect); returns how many. */
   closeMatching(app: string, f: ConnectionFilter, d: Disconnect): number {
     // A user's connections are indexed by user topic; only a bare client id needs the full scan.
-    const pool = f.user !== undefined ? this.users.get(userTopic(app, f.user)) ?? [] : this.clients;
+    const pool = f.user !== undefined ? this.users.members(userTopic(app, f.user)) : this.clients;
     let n = 0;
     for (const c of [...pool]) {
       if (c.app !== app || !matchesFilter(c, f)) continue;

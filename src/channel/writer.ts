@@ -45,8 +45,16 @@ function flushAll(): void {
   for (let i = 0; i < list.length; i++) list[i]!.flush();
 }
 
+/** Told when its writer's queue passes the limit (the client closes as a slow consumer, 3008). */
+export interface SlowConsumerHandler {
+  onSlowConsumer(): void;
+}
+
+const NOTHING: readonly OutFrame[] = [];
+
 export class Writer {
-  private queue: OutFrame[] = [];
+  /** A connection idles with the shared empty queue; a turn with frames gets its own array. */
+  private queue: OutFrame[] = NOTHING as OutFrame[];
   /** Bytes of what is queued, in the transport's encoding. */
   private queuedBytes = 0;
   private queued = false;
@@ -55,19 +63,20 @@ export class Writer {
   constructor(
     private readonly transport: Transport,
     private readonly maxBufferedBytes: number,
-    private readonly onSlow: () => void,
+    private readonly owner: SlowConsumerHandler,
   ) {}
 
   push(frame: OutFrame): void {
     if (this.closed) return;
-    this.queue.push(frame);
+    if (this.queue === NOTHING) this.queue = [frame];
+    else this.queue.push(frame);
     this.queuedBytes += this.transport.encoding === 'json' ? frame.json.length : frame.pb.length;
     if (this.queuedBytes + this.transport.bufferedAmount() > this.maxBufferedBytes) {
       // Checked on push, not only at flush: one turn of large replies must not pile up unbounded.
       this.closed = true;
-      this.queue = [];
+      this.queue = NOTHING as OutFrame[];
       this.queuedBytes = 0;
-      queueMicrotask(this.onSlow);
+      queueMicrotask(() => this.owner.onSlowConsumer());
       return;
     }
     if (!this.queued) {
@@ -82,7 +91,7 @@ export class Writer {
     this.queued = false;
     if (this.closed || this.queue.length === 0) return;
     const q = this.queue;
-    this.queue = [];
+    this.queue = NOTHING as OutFrame[];
     this.queuedBytes = 0;
     if (!this.transport.writable()) return;
     this.transport.write(q);
@@ -90,7 +99,7 @@ export class Writer {
 
   close(): void {
     this.closed = true;
-    this.queue = [];
+    this.queue = NOTHING as OutFrame[];
     this.queuedBytes = 0;
   }
 }

@@ -56,13 +56,13 @@ export class LivePublisher extends TurnBatcher<Pending> {
     const { appId, channel } = group[0]!.msg;
     try {
       const { first, epoch } = await this.streams.allocate(appId, channel, group.length);
-      const records: MessageRecord[] = group.map((p, i) => ({ ...p.msg, offset: first + i }));
+      const records: MessageRecord[] = group.map((p, i) => recordOf(p.msg, first + i));
       const cacheSize = group[0]!.cacheSize;
       if (cacheSize > 0) {
         await this.streams.keep(appId, channel, records.map((r) => ({ offset: r.offset, publication: JSON.stringify(publicationOf(r)) })), cacheSize);
       }
       const t0 = performance.now();
-      const sent = await Promise.allSettled(records.map((r) => this.broker.publish(channelTopic(appId, channel), encodeEvent('p', r.offset, pubPushJson(r)))));
+      const sent = await Promise.allSettled(records.map((r, i) => this.broker.publish(channelTopic(appId, channel), encodeEvent('p', r.offset, pubPushJson(r, group[i]!.msg.dataJson)))));
       this.metrics.brokerPublished((performance.now() - t0) / 1000, sent.filter((x) => x.status === 'fulfilled').length);
       for (let i = 0; i < group.length; i++) {
         if (sent[i]!.status === 'fulfilled') group[i]!.resolve({ record: records[i]!, epoch });
@@ -73,4 +73,12 @@ export class LivePublisher extends TurnBatcher<Pending> {
       for (const p of group) p.reject(err instanceof XPushError ? err : Errors.internal);
     }
   }
+}
+
+/** The record of a live publication: the message without the publish path's own fields (idempotent, dataJson). */
+function recordOf(m: NewMessage, offset: number): MessageRecord {
+  return {
+    appId: m.appId, channel: m.channel, offset, id: m.id, event: m.event, data: m.data,
+    senderUser: m.senderUser, senderDevice: m.senderDevice, senderClient: m.senderClient, time: m.time,
+  };
 }

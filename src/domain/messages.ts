@@ -53,14 +53,15 @@ export async function preparePublish(core: Core, app: string, sender: Actor, inp
     event = p.event;
     data = p.data;
   }
-  const size = Buffer.byteLength(JSON.stringify(data) ?? 'null');
+  const dataJson = JSON.stringify(data) ?? 'null';
+  const size = Buffer.byteLength(dataJson);
   if (size > limits.maxMessageBytes) throw Errors.limitExceeded.with(`message data is ${size} bytes; the limit is ${limits.maxMessageBytes}`);
   return {
     epoch: ch.epoch,
     kind: ch.kind,
     cacheSize: ch.cacheSize ?? 0,
     msg: {
-      appId: app, channel: input.channel, id: input.id ?? randomUUID(), idempotent: input.id !== undefined, event, data,
+      appId: app, channel: input.channel, id: input.id ?? randomUUID(), idempotent: input.id !== undefined, event, data, dataJson,
       senderUser: sender.user, senderDevice: sender.device, senderClient: sender.client, time: Date.now(),
     },
   };

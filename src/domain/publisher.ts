@@ -59,7 +59,11 @@ export class Publisher extends TurnBatcher<Pending> {
     // Stored: now deliver, in offset order, and acknowledge.
     const t1 = performance.now();
     this.metrics.storeCommitted((t1 - t0) / 1000, batch.length);
-    const sends = records.map((r) => this.broker.publish(channelTopic(r.appId, r.channel), encodeEvent('p', r.offset, pubPushJson(r))));
+    const sends = records.map((r, i) => {
+      // A fresh record carries the very data object it was given, so the JSON made for it still holds.
+      const m = batch[i]!.msg;
+      return this.broker.publish(channelTopic(r.appId, r.channel), encodeEvent('p', r.offset, pubPushJson(r, r.data === m.data ? m.dataJson : undefined)));
+    });
     const results = await Promise.allSettled(sends);
     let published = 0;
     for (const r of results) if (r.status === 'fulfilled') published++;

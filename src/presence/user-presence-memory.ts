@@ -1,11 +1,12 @@
+import { MultiMap } from '../multimap.ts';
 import type { Admission, ConnectionLimits, UserConnection, UserPresence, UserPresenceEvents } from './user-presence.ts';
 
 /** User presence for a single process: see UserPresence for the contract. */
 export class MemoryUserPresence implements UserPresence {
   readonly kind = 'memory' as const;
   private events: UserPresenceEvents | undefined;
-  /** (app, user) → live client ids. */
-  private readonly clients = new Map<string, Set<string>>();
+  /** (app, user) → live client ids (a lone one held without a Set). */
+  private readonly clients = new MultiMap<string, string>();
   /** app → live client ids (the per-app connection count). */
   private readonly apps = new Map<string, Set<string>>();
   /** Users announced online (until their offline fires). */
@@ -20,15 +21,14 @@ export class MemoryUserPresence implements UserPresence {
 
   async connected(app: string, user: string, client: string, limits: ConnectionLimits = {}): Promise<Admission> {
     const k = key(app, user);
-    const mine = this.clients.get(k);
     const all = this.apps.get(app);
-    if (!mine?.has(client)) {
+    if (!this.clients.hasMember(k, client)) {
       const perUser = limits.perUser ?? 0;
       const perApp = limits.perApp ?? 0;
-      if (perUser > 0 && (mine?.size ?? 0) >= perUser) return { admitted: false, limit: 'user', max: perUser };
+      if (perUser > 0 && this.clients.count(k) >= perUser) return { admitted: false, limit: 'user', max: perUser };
       if (perApp > 0 && (all?.size ?? 0) >= perApp) return { admitted: false, limit: 'app', max: perApp };
     }
-    add(this.clients, k, client);
+    this.clients.add(k, client);
     add(this.apps, app, client);
     const timer = this.pending.get(k);
     if (timer) {
@@ -45,9 +45,7 @@ export class MemoryUserPresence implements UserPresence {
   async disconnected(app: string, user: string, client: string): Promise<void> {
     const k = key(app, user);
     drop(this.apps, app, client);
-    const set = this.clients.get(k);
-    if (!set?.delete(client) || set.size > 0) return;
-    this.clients.delete(k);
+    if (!this.clients.delete(k, client)) return;
     if (this.pending.has(k) || !this.announced.has(k)) return;
     const timer = setTimeout(() => {
       this.pending.delete(k);

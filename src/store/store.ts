@@ -127,6 +127,8 @@ export interface NewMessage extends Omit<MessageRecord, 'offset'> {
    * the channel is not stored, the first is returned. Absent/false for server-made ids, which skip the uniqueness check.
    */
   idempotent?: boolean;
+  /** `data` as JSON text when the publish path already made it (stored as is: no second JSON.stringify). */
+  dataJson?: string;
 }
 
 export interface ReadPosition {

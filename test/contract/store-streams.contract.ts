@@ -157,6 +157,18 @@ function messages(open: Open): void {
       assert.deepEqual(await s.messages.append([]), []);
     });
 
+    test('dataJson, when the publish path gives it, is the stored text; records carry data only', async (t) => {
+      const s = await fresh(t, open);
+      await s.channels.create(channel('a1', 'x'), []);
+      const data = { text: 'héllo "quoted"\u2028', n: [1, 2.5, null] };
+      const [r] = await s.messages.append([msg('a1', 'x', { data, dataJson: JSON.stringify(data) })]);
+      assert.equal(r!.offset, 1);
+      assert.equal('dataJson' in r!, false);
+      assert.equal('idempotent' in r!, false);
+      const [stored] = await s.messages.range('a1', 'x', { limit: 1 });
+      assert.deepEqual(stored!.data, data);
+    });
+
     test('concurrent appends never reuse or skip an offset', async (t) => {
       const s = await fresh(t, open);
       await s.channels.create(channel('a1', 'x'), []);

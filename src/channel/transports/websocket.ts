@@ -12,18 +12,28 @@ import type { Encoding, Transport } from '../transport.ts';
  * `ws` must compress per connection, so frames go through `ws.send`.
  */
 export class WebSocketTransport implements Transport {
-  readonly name = 'websocket' as const;
-  readonly emulation = false;
-  readonly bidirectional = true;
-  private readonly kind: WireKind;
-
   constructor(
     private readonly ws: WebSocket,
     /** The upgraded TCP socket for raw writes; undefined when ws must frame (permessage-deflate). */
     private readonly socket: Socket | undefined,
     readonly encoding: Encoding,
-  ) {
-    this.kind = encoding === 'json' ? 'ws-text' : 'ws-binary';
+  ) {}
+
+  // Constants live on the prototype, not in each of the (many) connections.
+  get name(): 'websocket' {
+    return 'websocket';
+  }
+
+  get emulation(): boolean {
+    return false;
+  }
+
+  get bidirectional(): boolean {
+    return true;
+  }
+
+  private get kind(): WireKind {
+    return this.encoding === 'json' ? 'ws-text' : 'ws-binary';
   }
 
   bufferedAmount(): number {

@@ -60,7 +60,7 @@ export class PostgresMessageStore implements MessageStore {
         text: APPEND,
         values: [
           send.map((m) => m.appId), send.map((m) => m.channel), send.map((m) => m.id), send.map((m) => m.event),
-          send.map((m) => json(m.data)), send.map((m) => m.senderUser), send.map((m) => m.senderDevice),
+          send.map((m) => m.dataJson ?? json(m.data)), send.map((m) => m.senderUser), send.map((m) => m.senderDevice),
           send.map((m) => m.senderClient), send.map((m) => m.time), send.map((m) => m.idempotent === true),
         ],
       }));

@@ -18,11 +18,13 @@ interface MessageRow {
 
 const COLS = 'app_id, channel, msg_offset, id, event, data, sender_user, sender_device, sender_client, time';
 
-/** Per-batch state of one channel: its top offset as read at the start and as allocated so far. */
+/** Per-batch state of one channel: offsets reserved for the batch, used so far, and the last one used. */
 interface Top {
+  key: string;
   appId: string;
   channel: string;
-  start: number;
+  reserved: number;
+  used: number;
   top: number;
 }
 
@@ -59,45 +61,59 @@ export class SqliteMessageStore implements MessageStore {
   }
 
   private appendSync(batch: NewMessage[]): MessageRecord[] {
-    const selectTop = this.q.get<[string, string]>('SELECT top_offset FROM channels WHERE app_id = ? AND name = ?').pluck();
+    // Each channel's offsets for the batch are reserved in ONE statement (its new top comes back),
+    // then handed out in order; reserved ones a dedupe hit did not use are given back at the end.
+    const reserve = this.q.get<[number, string, string]>('UPDATE channels SET top_offset = top_offset + ? WHERE app_id = ? AND name = ? RETURNING top_offset').pluck();
     // The conflict target names the partial index's WHERE: SQLite only matches a partial index that way.
     const insertOnce = this.q.get(
       `INSERT INTO messages (${COLS}, dedupe) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT (app_id, channel, sender_user, id) WHERE dedupe DO NOTHING`,
     );
     const insert = this.q.get(`INSERT INTO messages (${COLS}, dedupe) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`);
     const tops = new Map<string, Top>();
-    const senders = new Map<string, SenderRead>();
-    const out: MessageRecord[] = new Array(batch.length);
+    const topOf = new Array<Top>(batch.length);
     for (let i = 0; i < batch.length; i++) {
       const m = batch[i]!;
       const key = `${m.appId}\0${m.channel}`;
       let t = tops.get(key);
       if (!t) {
-        const top = selectTop.get(m.appId, m.channel) as number | undefined;
-        if (top === undefined) throw Errors.unknownChannel.with(`unknown channel ${m.channel}`);
-        t = { appId: m.appId, channel: m.channel, start: top, top };
+        t = { key, appId: m.appId, channel: m.channel, reserved: 0, used: 0, top: 0 };
         tops.set(key, t);
       }
+      t.reserved++;
+      topOf[i] = t;
+    }
+    for (const t of tops.values()) {
+      const end = reserve.get(t.reserved, t.appId, t.channel) as number | undefined;
+      if (end === undefined) throw Errors.unknownChannel.with(`unknown channel ${t.channel}`);
+      t.top = end - t.reserved;
+    }
+    const senders = new Map<string, SenderRead>();
+    const out: MessageRecord[] = new Array(batch.length);
+    for (let i = 0; i < batch.length; i++) {
+      const m = batch[i]!;
+      const t = topOf[i]!;
       const offset = t.top + 1;
       const data = m.data === undefined ? null : m.data;
       const r = (m.idempotent ? insertOnce : insert)
-        .run(m.appId, m.channel, offset, m.id, m.event, toJson(data), m.senderUser, m.senderDevice, m.senderClient, m.time);
+        .run(m.appId, m.channel, offset, m.id, m.event, m.dataJson ?? toJson(data), m.senderUser, m.senderDevice, m.senderClient, m.time);
       if (r.changes === 0) {
         out[i] = this.existing(m.appId, m.channel, m.senderUser, m.id);
         continue;
       }
       t.top = offset;
+      t.used++;
       out[i] = {
         appId: m.appId, channel: m.channel, offset, id: m.id, event: m.event, data,
         senderUser: m.senderUser, senderDevice: m.senderDevice, senderClient: m.senderClient, time: m.time,
       };
       if (m.senderUser !== '') {
         // Offsets only grow within a batch, so the last write per sender is the highest.
-        senders.set(`${key}\0${m.senderUser}`, { appId: m.appId, userId: m.senderUser, channel: m.channel, offset });
+        senders.set(`${t.key}\0${m.senderUser}`, { appId: m.appId, userId: m.senderUser, channel: m.channel, offset });
       }
     }
+    // Offsets stay gapless: a channel's top goes back to the last offset actually used.
     const setTop = this.q.get('UPDATE channels SET top_offset = ? WHERE app_id = ? AND name = ?');
-    for (const t of tops.values()) if (t.top !== t.start) setTop.run(t.top, t.appId, t.channel);
+    for (const t of tops.values()) if (t.used < t.reserved) setTop.run(t.top, t.appId, t.channel);
     const markRead = this.q.get(
       `INSERT INTO read_positions (app_id, user_id, channel, read_offset) VALUES (?, ?, ?, ?)
        ON CONFLICT (app_id, user_id, channel) DO UPDATE SET read_offset = max(read_offset, excluded.read_offset)`,
