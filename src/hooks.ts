@@ -113,10 +113,18 @@ export class Hooks {
   after<K extends Exclude<HookName, Before>>(name: K, payload: HookPayloadByName[K]): void {
     const list = this.table.get(name);
     if (!list) return;
+    // After the current code, as a microtask each; one closure per hook (these run per message).
     for (const { fn } of list) {
-      Promise.resolve()
-        .then(() => fn(payload))
-        .catch((err) => this.log.error({ err, hook: name }, 'after-hook failed'));
+      queueMicrotask(() => {
+        try {
+          const r = fn(payload) as unknown;
+          if (typeof (r as PromiseLike<unknown> | undefined)?.then === 'function') {
+            Promise.resolve(r).catch((err: unknown) => this.log.error({ err, hook: name }, 'after-hook failed'));
+          }
+        } catch (err) {
+          this.log.error({ err, hook: name }, 'after-hook failed');
+        }
+      });
     }
   }
 }

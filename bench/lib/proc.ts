@@ -86,7 +86,12 @@ export class ServerProc {
   /** Starts bench/servers/<script>.ts and waits for its port. Rejects with the reason it did not start. */
   static start(script: string, args: string[], timeoutMs = 60_000): Promise<ServerProc> {
     const child = fork(path.join(BENCH_DIR, 'servers', `${script}.ts`), args, {
-      execArgv: ['--import', 'tsx', '--expose-gc', ...(process.env.BENCH_SERVER_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SERVER_PROF}`] : [])],
+      execArgv: [
+        '--import', 'tsx', '--expose-gc',
+        ...(process.env.BENCH_SERVER_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SERVER_PROF}`] : []),
+        // V8/Node flags for the server processes only (e.g. GC settings), space-separated
+        ...(process.env.BENCH_SERVER_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
+      ],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
     const sp = new ServerProc(script, child);

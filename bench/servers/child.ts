@@ -3,6 +3,8 @@
  * answer memory requests (after a full GC, the process runs with --expose-gc) and stop on request.
  * CPU is read by the parent from /proc/<pid>/stat, so nothing here runs on the hot path.
  */
+import path from 'node:path';
+import { startLoopStats } from './loop-stats.ts';
 
 export interface Running {
   port: number;
@@ -12,6 +14,8 @@ export interface Running {
 type Msg = { type: 'mem'; gc: boolean; rid: number } | { type: 'stop'; rid: number };
 
 export function serve(start: () => Promise<Running>): void {
+  const stats = process.env.BENCH_SERVER_LOOPSTAT;
+  if (stats) startLoopStats(`${stats}.${path.basename(process.argv[1] ?? 'server', '.ts')}.${process.pid}`);
   start().then(
     (r) => {
       process.on('message', (m: Msg) => {

@@ -17,6 +17,16 @@ export class AppCache {
     return app;
   }
 
+  /**
+   * The cached record without waiting: `{ app }` when the cache has a fresh answer (app undefined =
+   * no such app), undefined when only `get` can tell. The per-message paths use it to skip an await
+   * (and the promises it allocates) for what is almost always cached.
+   */
+  peek(appId: string): { app: AppRecord | undefined } | undefined {
+    const hit = this.cache.get(appId);
+    return hit && Date.now() - hit.at < this.ttlMs ? hit : undefined;
+  }
+
   forget(appId: string): void {
     this.cache.delete(appId);
   }

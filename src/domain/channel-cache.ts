@@ -20,8 +20,14 @@ export class ChannelCache {
     return ch;
   }
 
+  /** The cached record without waiting, when the cache has a fresh one (see AppCache.peek). */
+  peek(app: string, channel: string): ChannelRecord | undefined {
+    const hit = this.cache.get(app + '\0' + channel);
+    return hit && Date.now() - hit.at < this.ttlMs ? hit.ch : undefined;
+  }
+
   async require(app: string, channel: string): Promise<ChannelRecord> {
-    const ch = await this.get(app, channel);
+    const ch = this.peek(app, channel) ?? (await this.get(app, channel));
     if (!ch) throw Errors.unknownChannel.with(`channel "${channel}" does not exist`);
     return ch;
   }

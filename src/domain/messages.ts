@@ -5,7 +5,7 @@ import type { ChannelKind, MessageRecord, NewMessage } from '../store/store.ts';
 import { publicationOf } from './publication.ts';
 import { rangeWithin } from './bounded-range.ts';
 import { Errors } from '../errors.ts';
-import { appLimits, checkPublishRate } from '../limits/app-limits.ts';
+import { appLimits, cachedAppLimits, checkPublishRate } from '../limits/app-limits.ts';
 import type { PublishAck, HistoryPage } from '../protocol/results.ts';
 
 export interface PublishInput {
@@ -43,9 +43,13 @@ export interface PreparedPublish {
  * (`sender.client` set); the per-channel rate counts every publish.
  */
 export async function preparePublish(core: Core, app: string, sender: Actor, input: PublishInput): Promise<PreparedPublish> {
-  const ch = await core.channels.require(app, input.channel);
-  const limits = await appLimits(core, app);
-  await checkPublishRate(core, app, input.channel, sender.client ? sender.user : undefined, limits);
+  // Cached channel and app (nearly always): no await, no promise per message.
+  const ch = core.channels.peek(app, input.channel) ?? (await core.channels.require(app, input.channel));
+  const limits = cachedAppLimits(core, app) ?? (await appLimits(core, app));
+  const rateUser = sender.client ? sender.user : undefined;
+  if (limits.publishesPerChannelPerSecond > 0 || (rateUser && limits.publishesPerUserPerSecond > 0)) {
+    await checkPublishRate(core, app, input.channel, rateUser, limits);
+  }
   let event = input.event ?? 'message';
   let data: unknown = input.data === undefined ? null : input.data;
   if (core.hooks.has('beforePublish')) {

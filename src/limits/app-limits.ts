@@ -5,6 +5,7 @@ import { Disconnects, type Disconnect } from '../disconnect.ts';
 import { ipBucket } from '../domain/login-throttle.ts';
 import { LIMIT_NAMES, effectiveLimits, type AppLimits, type LimitOverrides } from '../protocol/app-settings.ts';
 import type { Admission } from '../presence/user-presence.ts';
+import type { AppRecord } from '../store/store.ts';
 
 /**
  * Per-app limits (docs/limits.md): the config's defaults with the app's `settings.limits` over them,
@@ -30,7 +31,17 @@ export function defaultLimits(config: Config): AppLimits {
 
 /** The limits in effect for an app (its settings are cached for a few seconds, see AppCache). */
 export async function appLimits(core: Core, app: string): Promise<AppLimits> {
-  const overrides = (await core.apps.get(app))?.settings.limits;
+  return limitsOf(core, (core.apps.peek(app) ?? { app: await core.apps.get(app) }).app);
+}
+
+/** appLimits without waiting, when the app is cached (the per-message path); undefined otherwise. */
+export function cachedAppLimits(core: Core, app: string): AppLimits | undefined {
+  const hit = core.apps.peek(app);
+  return hit && limitsOf(core, hit.app);
+}
+
+function limitsOf(core: Core, rec: AppRecord | undefined): AppLimits {
+  const overrides = rec?.settings.limits;
   if (!overrides) return defaultLimits(core.config);
   // Settings records are replaced, never changed in place, when an app's settings change.
   let e = effectiveOf.get(overrides);

@@ -32,6 +32,14 @@ export class Proxies {
     this.expiry = new ExpiryWatch(core, this);
   }
 
+  /** True when the cached app settings say the `kind` proxy is off (false: on, or not cached). */
+  off(app: string, kind: ProxyKind): boolean {
+    const hit = this.core.apps.peek(app);
+    if (!hit?.app) return false;
+    const url = hit.app.settings.proxy?.[URL_OF[kind]];
+    return typeof url !== 'string' || url === '';
+  }
+
   /** The app's endpoint for `kind`, or undefined when that proxy is off. */
   async target(app: string, kind: ProxyKind): Promise<(ProxyTarget & { settings: ProxySettings }) | undefined> {
     const rec = await this.core.apps.get(app);

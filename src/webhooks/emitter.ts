@@ -22,7 +22,20 @@ export class WebhookEmitter {
 
   constructor(private readonly core: Core, private readonly onFull: (app: string) => void) {}
 
+  /**
+   * True when the cached app settings say no webhook wants `type` (for a channel, when given): the
+   * caller may skip building the event. False when one may, or the app is not cached.
+   */
+  unwanted(app: string, type: WebhookEventType, channel?: string): boolean {
+    const hit = this.core.apps.peek(app);
+    if (!hit) return false;
+    const s = hit.app?.settings.webhooks;
+    if (!s || !s.url || !s.events.includes(type)) return true;
+    return channel !== undefined && !s.publishedChannels.some((p) => channel.startsWith(p));
+  }
+
   emit<K extends WebhookEventType>(app: string, type: K, data: WebhookEventData[K], time = Date.now()): void {
+    if (this.unwanted(app, type)) return;
     this.pending++;
     this.queue(app, type, data, time)
       .catch((err) => this.core.log.warn({ err, app, type }, 'webhook event not queued'))

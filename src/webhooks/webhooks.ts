@@ -37,10 +37,14 @@ export async function startWebhooks(core: Core): Promise<Webhooks> {
   hooks.add('afterUserOnline', (p) => emitter.emit(p.app, 'user.online', { user: p.user }), last);
   hooks.add('afterUserOffline', (p) => emitter.emit(p.app, 'user.offline', { user: p.user }), last);
   hooks.add('afterPushFailed', ({ app, ...failure }) => emitter.emit(app, 'push.failed', failure), last);
-  hooks.add('afterPublish', ({ app, message: m }) => emitter.emit(app, 'message.published', {
-    channel: m.channel, offset: m.offset, id: m.id, event: m.event, data: m.data,
-    user: m.senderUser, device: m.senderDevice, client: m.senderClient, time: m.time,
-  }, m.time), last);
+  hooks.add('afterPublish', ({ app, message: m }) => {
+    // Per message: most apps want no message webhook, so nothing is built for them.
+    if (emitter.unwanted(app, 'message.published', m.channel)) return;
+    emitter.emit(app, 'message.published', {
+      channel: m.channel, offset: m.offset, id: m.id, event: m.event, data: m.data,
+      user: m.senderUser, device: m.senderDevice, client: m.senderClient, time: m.time,
+    }, m.time);
+  }, last);
   return {
     emitter, sender,
     start: () => sender.start(),

@@ -13,9 +13,11 @@ export function publishFrom(c: Conn, input: PublishInput): Promise<PublishAck> {
   const { core } = c.ctx;
   const run = async (): Promise<{ ack: Promise<PublishAck> }> => {
     // A live subscription was authorised at subscribe time; a pending one (reserved, not yet checked) was not.
-    if (c.subs.get(input.channel)?.pending !== false) await authorize(core, c.app, input.channel, c.user);
+    if (c.subs.get(input.channel)?.pending !== false && core.channels.peek(c.app, input.channel)?.type !== 'open') {
+      await authorize(core, c.app, input.channel, c.user);
+    }
     // The publish proxy may refuse (throws) or replace the data; beforePublish hooks then see the result.
-    const proxied = await c.ctx.proxies.publish(c, input);
+    const proxied = c.ctx.proxies.off(c.app, 'publish') ? undefined : await c.ctx.proxies.publish(c, input);
     const prepared = await preparePublish(core, c.app, c.actor, proxied ? { ...input, data: proxied.data } : input);
     return { ack: commitPublish(core, prepared) }; // enqueued now, in chain order
   };
