@@ -40,13 +40,14 @@ test('login: a user without a password costs the argon2 time an unknown user doe
   const unknown: number[] = [];
   const passwordless: number[] = [];
   // Interleaved, so load on the machine hits both series alike.
-  for (let i = 0; i < 7; i++) {
+  for (let i = 0; i < 9; i++) {
     unknown.push(await timed(() => login(ts, app.id, app.key, 'nobody', 'some-password')));
     passwordless.push(await timed(() => login(ts, app.id, app.key, 'ext-1', 'some-password')));
   }
   const ratio = median(passwordless) / median(unknown);
-  // Before the fix the passwordless login skipped argon2 entirely (~1 ms against ~15+ ms).
-  assert.ok(ratio > 0.5, `passwordless ${median(passwordless).toFixed(1)} ms vs unknown ${median(unknown).toFixed(1)} ms`);
+  // Before the fix the passwordless login skipped argon2 entirely (~1 ms against ~15+ ms, a ratio under 0.1). Both
+  // hash on libuv's shared pool, which other suites load too: a loaded CI run measured 0.39 with the fix in place.
+  assert.ok(ratio > 0.25, `passwordless ${median(passwordless).toFixed(1)} ms vs unknown ${median(unknown).toFixed(1)} ms`);
 });
 
 test('an unknown app id answers exactly like a wrong key, on client and server-API endpoints', async (t) => {
