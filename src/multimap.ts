@@ -60,8 +60,4 @@ export class MultiMap<K, V> {
     if (cur instanceof Set) for (const v of cur) fn(v);
     else fn(cur);
   }
-
-  deleteKey(k: K): void {
-    this.m.delete(k);
-  }
 }

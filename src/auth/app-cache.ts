@@ -9,8 +9,8 @@ export class AppCache {
   constructor(private readonly store: Store, private readonly ttlMs = 5000) {}
 
   async get(appId: string): Promise<AppRecord | undefined> {
-    const hit = this.cache.get(appId);
-    if (hit && Date.now() - hit.at < this.ttlMs) return hit.app;
+    const hit = this.peek(appId);
+    if (hit) return hit.app;
     const app = await this.store.apps.get(appId);
     this.cache.set(appId, { app, at: Date.now() });
     if (this.cache.size > 10_000) this.cache.delete(this.cache.keys().next().value as string);

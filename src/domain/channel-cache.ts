@@ -12,8 +12,8 @@ export class ChannelCache {
 
   async get(app: string, channel: string): Promise<ChannelRecord | undefined> {
     const key = app + '\0' + channel;
-    const hit = this.cache.get(key);
-    if (hit && Date.now() - hit.at < this.ttlMs) return hit.ch;
+    const hit = this.fresh(key);
+    if (hit) return hit.ch;
     const ch = await this.store.channels.get(app, channel);
     this.cache.set(key, { ch, at: Date.now() });
     if (this.cache.size > 100_000) this.cache.delete(this.cache.keys().next().value as string);
@@ -22,12 +22,16 @@ export class ChannelCache {
 
   /** The cached record without waiting, when the cache has a fresh one (see AppCache.peek). */
   peek(app: string, channel: string): ChannelRecord | undefined {
-    const hit = this.cache.get(app + '\0' + channel);
-    return hit && Date.now() - hit.at < this.ttlMs ? hit.ch : undefined;
+    return this.fresh(app + '\0' + channel)?.ch;
+  }
+
+  private fresh(key: string): { ch: ChannelRecord | undefined; at: number } | undefined {
+    const hit = this.cache.get(key);
+    return hit && Date.now() - hit.at < this.ttlMs ? hit : undefined;
   }
 
   async require(app: string, channel: string): Promise<ChannelRecord> {
-    const ch = this.peek(app, channel) ?? (await this.get(app, channel));
+    const ch = await this.get(app, channel);
     if (!ch) throw Errors.unknownChannel.with(`channel "${channel}" does not exist`);
     return ch;
   }

@@ -2,6 +2,7 @@ import type { Core } from '../domain/context.ts';
 import type { Conn } from '../channel/conn.ts';
 import type { VerifiedToken } from '../auth/tokens.ts';
 import type { ProxySettings } from '../protocol/backend-settings.ts';
+import type { AppRecord } from '../store/store.ts';
 import { Errors } from '../errors.ts';
 import { callProxy, isObject, type ProxyKind, type ProxyTarget } from './call.ts';
 import { ExpiryWatch } from './expiry.ts';
@@ -35,17 +36,15 @@ export class Proxies {
   /** True when the cached app settings say the `kind` proxy is off (false: on, or not cached). */
   off(app: string, kind: ProxyKind): boolean {
     const hit = this.core.apps.peek(app);
-    if (!hit?.app) return false;
-    const url = hit.app.settings.proxy?.[URL_OF[kind]];
-    return typeof url !== 'string' || url === '';
+    return hit?.app !== undefined && urlOf(hit.app, kind) === undefined;
   }
 
   /** The app's endpoint for `kind`, or undefined when that proxy is off. */
   async target(app: string, kind: ProxyKind): Promise<(ProxyTarget & { settings: ProxySettings }) | undefined> {
     const rec = await this.core.apps.get(app);
-    const settings = rec?.settings.proxy;
-    const url = settings?.[URL_OF[kind]];
-    if (!rec || !settings || typeof url !== 'string' || url === '') return undefined;
+    const url = rec && urlOf(rec, kind);
+    if (!rec || url === undefined) return undefined;
+    const settings = rec.settings.proxy!;
     return { url, secret: rec.secret, timeoutMs: settings.timeoutMs, settings };
   }
 
@@ -139,4 +138,10 @@ function expireAt(kind: ProxyKind, v: unknown): number {
   if (v === undefined || v === null || v === 0) return 0;
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw Errors.proxyFailed.with(`${kind} proxy answer: expire_at must be unix seconds`);
   return v;
+}
+
+/** The app's URL for the `kind` proxy; undefined when that proxy is off. */
+function urlOf(rec: AppRecord, kind: ProxyKind): string | undefined {
+  const url = rec.settings.proxy?.[URL_OF[kind]];
+  return typeof url === 'string' && url !== '' ? url : undefined;
 }

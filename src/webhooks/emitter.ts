@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Core } from '../domain/context.ts';
-import type { NewWebhookEvent } from '../store/store.ts';
+import type { AppRecord, NewWebhookEvent } from '../store/store.ts';
 import type { WebhookEventData, WebhookEventType } from './events.ts';
 
 /**
@@ -28,10 +28,7 @@ export class WebhookEmitter {
    */
   unwanted(app: string, type: WebhookEventType, channel?: string): boolean {
     const hit = this.core.apps.peek(app);
-    if (!hit) return false;
-    const s = hit.app?.settings.webhooks;
-    if (!s || !s.url || !s.events.includes(type)) return true;
-    return channel !== undefined && !s.publishedChannels.some((p) => channel.startsWith(p));
+    return hit !== undefined && !wants(hit.app, type, channel);
   }
 
   emit<K extends WebhookEventType>(app: string, type: K, data: WebhookEventData[K], time = Date.now()): void {
@@ -53,12 +50,9 @@ export class WebhookEmitter {
 
   private async queue<K extends WebhookEventType>(app: string, type: K, data: WebhookEventData[K], time: number): Promise<void> {
     const rec = await this.core.apps.get(app);
-    const s = rec?.settings.webhooks;
-    if (!s || !s.url || !s.events.includes(type)) return;
-    if (type === 'message.published') {
-      const channel = (data as WebhookEventData['message.published']).channel;
-      if (!s.publishedChannels.some((p) => channel.startsWith(p))) return;
-    }
+    const channel = type === 'message.published' ? (data as WebhookEventData['message.published']).channel : undefined;
+    if (!wants(rec, type, channel)) return;
+    const s = rec!.settings.webhooks!;
     this.buffer.push({ appId: app, id: randomUUID(), type, time, data, dueAt: time + s.maxWaitMs });
     const n = (this.fresh.get(app) ?? 0) + 1;
     if (n >= s.maxBatch || s.maxWaitMs === 0) {
@@ -88,4 +82,11 @@ export class WebhookEmitter {
       if (this.buffer.length) this.schedule();
     }
   }
+}
+
+/** Whether the app has a webhook URL that takes `type` (and, for a channel's message, that channel's prefix). */
+function wants(rec: AppRecord | undefined, type: WebhookEventType, channel?: string): boolean {
+  const s = rec?.settings.webhooks;
+  if (!s || !s.url || !s.events.includes(type)) return false;
+  return channel === undefined || s.publishedChannels.some((p) => channel.startsWith(p));
 }

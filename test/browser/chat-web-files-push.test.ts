@@ -25,17 +25,8 @@ import { png } from '../helpers/files.ts';
 import { launchChromium, noChromium, screenshot, watchErrors } from '../helpers/browser.ts';
 import { startWebPushFake } from '../fakes/webpush-fake.ts';
 import { pushConfig } from '../push/kit.ts';
+import { register } from './chat-demo-kit.ts';
 
-const PASSWORD = 'correct-horse-battery';
-
-async function register(page: Page, url: string, user: string): Promise<void> {
-  await page.goto(url);
-  await page.fill('#user', user);
-  await page.fill('#password', PASSWORD);
-  await page.click('#register');
-  await page.waitForSelector(`#me:has-text("${user}")`);
-  await page.waitForSelector('#conn-state:has-text("online")');
-}
 
 /** The thumbnail of `name` has loaded (decoded by the browser) at this width. */
 function thumbLoaded(page: Page, name: string, width: number): Promise<unknown> {

@@ -8,17 +8,12 @@ import { startChatDemo, LOBBY } from '../../examples/chat-web/server.ts';
 import { startBuilt, testConfig } from '../e2e/e2e-kit.ts';
 import { api } from '../helpers/clients.ts';
 import { launchChromium, noChromium, screenshot, watchErrors } from '../helpers/browser.ts';
+import { register as registerUser } from './chat-demo-kit.ts';
 
-const PASSWORD = 'correct-horse-battery';
-
+/** Registers through the form, then waits for the lobby to be the open room. */
 async function register(page: Page, url: string, user: string): Promise<void> {
-  await page.goto(url);
-  await page.fill('#user', user);
-  await page.fill('#password', PASSWORD);
-  await page.click('#register');
-  await page.waitForSelector(`#me:has-text("${user}")`);
+  await registerUser(page, url, user);
   await page.waitForSelector(`#room-title:has-text("# ${LOBBY}")`);
-  await page.waitForSelector('#conn-state:has-text("online")');
 }
 
 const badge = (page: Page, channel: string) => page.locator(`li[data-channel="${channel}"] .badge`);
