@@ -42,7 +42,7 @@ export class Metrics {
   private deliveryFrames = 0;
   private publications = 0;
 
-  private readonly commandSeconds: client.Histogram<'method'>;
+  private readonly commandSeconds: MethodHistogram;
   /** Commands answered, per method and result code: plain counts, copied into xpush_commands_total at scrape. */
   private readonly perMethod = new Map<string, MethodCounts>();
   private readonly storeCommit: client.Histogram;
@@ -79,7 +79,8 @@ export class Metrics {
         for (const m of self.perMethod.values()) for (const [code, n] of m.codes) this.inc({ method: m.labels.method, code: String(code) }, n);
       },
     });
-    this.commandSeconds = new client.Histogram({ name: 'xpush_command_duration_seconds', help: 'Time from a command\'s dispatch to its reply being queued', labelNames: ['method'], buckets: LATENCY_BUCKETS, registers });
+    this.commandSeconds = new MethodHistogram('xpush_command_duration_seconds', 'Time from a command\'s dispatch to its reply being queued', LATENCY_BUCKETS);
+    this.registry.registerMetric(this.commandSeconds as unknown as client.Metric);
     new client.Counter({
       name: 'xpush_publications_total', help: 'Publications committed to the store and handed to the broker (publishes acknowledged)', registers,
       collect() { this.reset(); this.inc(self.publications); },
@@ -161,7 +162,7 @@ export class Metrics {
   command(method: string, code: number, seconds: number): void {
     const m = this.method(method);
     m.codes.set(code, (m.codes.get(code) ?? 0) + 1);
-    this.commandSeconds.observe(m.labels, seconds);
+    m.seconds.observe(seconds);
   }
 
   /** A command answered with an error before it ran (rate limit, draining): counted, not timed. */
@@ -210,7 +211,7 @@ export class Metrics {
   private method(method: string): MethodCounts {
     let m = this.perMethod.get(method);
     if (!m) {
-      m = { labels: { method }, codes: new Map() };
+      m = { labels: { method }, codes: new Map(), seconds: this.commandSeconds.series(method) };
       this.perMethod.set(method, m);
     }
     return m;
@@ -223,10 +224,77 @@ export class Metrics {
 }
 
 interface MethodCounts {
-  /** The histogram's label set, built once. */
+  /** The method's label set, built once. */
   labels: { method: string };
   /** Result code → commands answered with it. */
   codes: Map<number, number>;
+  /** Its series of xpush_command_duration_seconds. */
+  seconds: HistogramSeries;
+}
+
+type Sample = { labels: Record<string, string | number>; sharedLabels: Record<string, string>; value: number; metricName: string };
+
+/** One label value's counts: per bucket (not cumulative until scraped), sum and count. */
+class HistogramSeries {
+  readonly buckets: Float64Array;
+  sum = 0;
+  count = 0;
+  constructor(readonly bounds: readonly number[]) {
+    this.buckets = new Float64Array(bounds.length);
+  }
+
+  observe(v: number): void {
+    const b = this.bounds;
+    let i = 0;
+    while (i < b.length && v > b[i]!) i++;
+    if (i < b.length) this.buckets[i]!++;
+    this.sum += v;
+    this.count++;
+  }
+}
+
+/**
+ * The per-command latency histogram, labelled by method. Observed on every command, so it is plain
+ * arithmetic on a series resolved once per method (prom-client's `observe` builds and hashes a label
+ * object per call: ~1 µs a command); the scrape reads it in prom-client's histogram form.
+ */
+class MethodHistogram {
+  readonly type = 'histogram';
+  readonly aggregator = 'sum';
+  private readonly all = new Map<string, HistogramSeries>();
+  constructor(readonly name: string, readonly help: string, private readonly bounds: readonly number[]) {}
+
+  series(method: string): HistogramSeries {
+    let s = this.all.get(method);
+    if (!s) this.all.set(method, (s = new HistogramSeries(this.bounds)));
+    return s;
+  }
+
+  /** prom-client's histogram form: the method as a shared label, `le` per bucket (the same exposition, line for line). */
+  get(): { name: string; help: string; type: string; aggregator: string; values: Sample[] } {
+    const values: Sample[] = [];
+    for (const [method, s] of this.all) {
+      const sharedLabels = { method };
+      let acc = 0;
+      for (let i = 0; i < this.bounds.length; i++) {
+        acc += s.buckets[i]!;
+        values.push({ labels: { le: this.bounds[i]! }, sharedLabels, value: acc, metricName: `${this.name}_bucket` });
+      }
+      values.push({ labels: { le: '+Inf' }, sharedLabels, value: s.count, metricName: `${this.name}_bucket` });
+      values.push({ labels: {}, sharedLabels, value: s.sum, metricName: `${this.name}_sum` });
+      values.push({ labels: {}, sharedLabels, value: s.count, metricName: `${this.name}_count` });
+    }
+    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
+  }
+
+  /** Zeroes the series (they stay: each method holds its own). */
+  reset(): void {
+    for (const s of this.all.values()) {
+      s.buckets.fill(0);
+      s.sum = 0;
+      s.count = 0;
+    }
+  }
 }
 
 const SELF = { source: 'self' };

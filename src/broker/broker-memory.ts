@@ -18,6 +18,9 @@ export class MemoryBroker implements Broker {
   async publish(topic: string, payload: string): Promise<void> {
     if (this.handler && this.topics.has(topic)) this.handler.onEvent(topic, payload);
   }
+  listened(topic: string): boolean {
+    return this.topics.has(topic);
+  }
   async ping(): Promise<void> {
     // In process: always reachable.
   }

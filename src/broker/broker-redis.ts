@@ -112,6 +112,10 @@ export class RedisBroker implements Broker {
   }
 
   /** See Broker.publish. */
+  listened(): boolean {
+    return true; // other nodes may subscribe: only Redis knows
+  }
+
   async publish(topic: string, payload: string): Promise<void> {
     this.assertOpen();
     if (this.pub.status !== 'ready') throw this.unavailable();

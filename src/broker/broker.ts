@@ -26,6 +26,12 @@ export interface Broker {
   subscribe(topic: string): Promise<void>;
   unsubscribe(topic: string): Promise<void>;
   publish(topic: string, payload: string): Promise<void>;
+  /**
+   * False only when the broker knows that no node receives the topic's events (the in-process broker:
+   * nobody here subscribed), so the publisher can skip encoding an event nobody would get; true when
+   * it cannot know (Redis: other nodes may listen).
+   */
+  listened(topic: string): boolean;
   /** Resolves when the transport is connected and answers (readiness checks); rejects with `Errors.unavailable` when not. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -65,4 +65,6 @@ export interface Conn extends HubClient {
    * results): publishes of one connection enter the store queue in the order they were sent.
    */
   inOrder<T>(stage: () => Promise<T>): Promise<T>;
+  /** True when no stage of an earlier call is still running: one that needs no wait may then go at once, in order. */
+  inOrderIdle(): boolean;
 }

@@ -42,9 +42,9 @@ interface ChannelState {
    * Connections between broker-subscribe and their subscribe reply: every publication that reaches
    * this node meanwhile is held for them (sorted and deduplicated when they complete).
    */
-  joining: Map<HubClient, { offset: number; frame: Buffer }[]>;
+  joining: Map<HubClient, { offset: number; frame: string }[]>;
   /** Publications of this event-loop turn, sent as one frame to every subscriber at the flush. */
-  tick: { offset: number; payload: Buffer }[];
+  tick: { offset: number; payload: string }[];
   inTick: boolean;
   /** Highest offset delivered here; -1 until the first subscriber's position sets it. */
   last: number;
@@ -54,7 +54,7 @@ interface ChannelState {
    */
   floors: Map<HubClient, number>;
   /** Publications (JSON push text) that arrived ahead of a gap or before any position was known, by offset. */
-  ahead: Map<number, Buffer>;
+  ahead: Map<number, string>;
   gapTimer: NodeJS.Timeout | undefined;
   /** Store reads that did not find the hole yet (see fillGap). */
   gapTries: number;
@@ -219,7 +219,7 @@ export class Hub implements BrokerHandler {
   private onChannelEvent(topic: string, kind: string, offset: number, body: string): void {
     const st = this.channels.get(topic);
     if (!st) return;
-    if (kind === 'p') return this.onPublication(topic, st, offset, Buffer.from(body));
+    if (kind === 'p') return this.onPublication(topic, st, offset, body);
     if (kind === 'j' || kind === 'l') {
       if (st.joinLeave.size) deliver(st.joinLeave, OutFrame.json(body));
       return;
@@ -227,7 +227,7 @@ export class Hub implements BrokerHandler {
     if (kind === 'x') for (const c of [...st.subs, ...st.joining.keys()]) c.onAccessLost(body);
   }
 
-  private onPublication(topic: string, st: ChannelState, offset: number, frame: Buffer): void {
+  private onPublication(topic: string, st: ChannelState, offset: number, frame: string): void {
     if (st.live) return this.emit(st, offset, frame);
     if (st.last === -1) {
       st.ahead.set(offset, frame); // nobody positioned yet: wait for the first subscriber's offset
@@ -261,7 +261,7 @@ export class Hub implements BrokerHandler {
     }
   }
 
-  private emit(st: ChannelState, offset: number, payload: Buffer): void {
+  private emit(st: ChannelState, offset: number, payload: string): void {
     st.last = offset;
     st.tick.push({ offset, payload });
     if (!st.inTick) {
@@ -321,7 +321,7 @@ export class Hub implements BrokerHandler {
     const upTo = Math.min(...st.ahead.keys());
     try {
       const missing = await this.store.messages.range(app, name, { after: st.last, limit: upTo - st.last - 1 });
-      for (const m of missing) if (m.offset === st.last + 1) this.onPublication(topic, st, m.offset, Buffer.from(pubPushJson(m)));
+      for (const m of missing) if (m.offset === st.last + 1) this.onPublication(topic, st, m.offset, pubPushJson(m));
     } catch (err) {
       // The store did not answer: nothing is known about the hole, so keep waiting and ask again.
       this.log.error({ err, topic, ...STORE_LOG(this.store.kind) }, 'gap fill failed: cannot read the store; retrying');

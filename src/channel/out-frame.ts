@@ -28,6 +28,8 @@ export type WireKind =
 const NL = 0x0a;
 
 export class OutFrame {
+  /** The JSON text, when made from text or already serialised (the WebSocket frame is made from it directly). */
+  private text: string | undefined;
   private jsonBuf: Buffer | undefined;
   private pbBuf: Buffer | undefined;
   private wsText: Buffer | undefined;
@@ -36,23 +38,39 @@ export class OutFrame {
   private sseBuf: Buffer | undefined;
   private uniLines: string[] | undefined;
 
-  private constructor(json: Buffer | undefined, private readonly obj: object | undefined) {
+  private constructor(text: string | undefined, json: Buffer | undefined, private readonly obj: object | undefined) {
+    this.text = text;
     this.jsonBuf = json;
   }
 
   /** JSON text of one or more replies separated by `\n` (no trailing newline). */
   static json(payload: Buffer | string): OutFrame {
-    return new OutFrame(typeof payload === 'string' ? Buffer.from(payload) : payload, undefined);
+    return typeof payload === 'string' ? new OutFrame(payload, undefined, undefined) : new OutFrame(undefined, payload, undefined);
   }
 
   /** One reply/push object; each encoding is made from the object itself when asked for. */
   static reply(obj: object): OutFrame {
-    return new OutFrame(undefined, obj);
+    return new OutFrame(undefined, undefined, obj);
+  }
+
+  private get str(): string {
+    this.text ??= this.jsonBuf ? this.jsonBuf.toString('utf8') : JSON.stringify(this.obj);
+    return this.text;
   }
 
   get json(): Buffer {
-    this.jsonBuf ??= Buffer.from(JSON.stringify(this.obj));
+    this.jsonBuf ??= Buffer.from(this.str);
     return this.jsonBuf;
+  }
+
+  /**
+   * What this frame adds to a connection's queue in `encoding`, for the slow-consumer bound. JSON
+   * made from text counts its UTF-16 length (bytes for ASCII, at most 3× fewer otherwise) rather than
+   * encoding a buffer just to measure it.
+   */
+  size(encoding: 'json' | 'protobuf'): number {
+    if (encoding === 'protobuf') return this.pb.length;
+    return this.jsonBuf ? this.jsonBuf.length : this.str.length;
   }
 
   /** Concatenated varint-length-delimited Protobuf Replies. */
@@ -64,7 +82,8 @@ export class OutFrame {
   wire(kind: WireKind): Buffer {
     switch (kind) {
       case 'ws-text':
-        return (this.wsText ??= wsFrame(0x81, this.json));
+        // From the text when there is no buffer yet: one allocation and one encode, no copy.
+        return (this.wsText ??= this.jsonBuf ? wsFrame(0x81, this.jsonBuf) : wsTextFrame(this.str));
       case 'ws-binary':
         return (this.wsBinary ??= wsFrame(0x82, this.pb));
       case 'stream-json':
@@ -72,7 +91,7 @@ export class OutFrame {
       case 'stream-pb':
         return this.pb;
       case 'sse':
-        return (this.sseBuf ??= sseEvent(this.json));
+        return (this.sseBuf ??= sseEvent(this.str));
       case 'uni-stream':
         return Buffer.from(this.unidirectional().map((l) => l + '\n').join(''));
       case 'uni-sse':
@@ -88,7 +107,7 @@ export class OutFrame {
   private unidirectional(): string[] {
     if (this.uniLines) return this.uniLines;
     const PREFIX = '{"push":';
-    this.uniLines = this.json.toString('utf8').split('\n').map((l) => (l.startsWith(PREFIX) ? l.slice(PREFIX.length, -1) : l));
+    this.uniLines = this.str.split('\n').map((l) => (l.startsWith(PREFIX) ? l.slice(PREFIX.length, -1) : l));
     return this.uniLines;
   }
 }
@@ -99,21 +118,39 @@ function toBuffer(u: Uint8Array): Buffer {
 
 /** An unmasked, final WebSocket frame (server → client) around `payload`. */
 function wsFrame(first: number, payload: Buffer): Buffer {
-  const n = payload.length;
-  const head = n < 126 ? 2 : n < 65536 ? 4 : 10;
-  const f = Buffer.allocUnsafe(head + n);
+  const f = Buffer.allocUnsafe(headLength(payload.length) + payload.length);
+  payload.copy(f, writeHead(f, first, payload.length));
+  return f;
+}
+
+/** The text frame of `text`, encoded straight into the frame. */
+function wsTextFrame(text: string): Buffer {
+  const n = Buffer.byteLength(text);
+  const f = Buffer.allocUnsafe(headLength(n) + n);
+  f.write(text, writeHead(f, 0x81, n), 'utf8');
+  return f;
+}
+
+function headLength(n: number): number {
+  return n < 126 ? 2 : n < 65536 ? 4 : 10;
+}
+
+/** Writes the frame head for a payload of `n` bytes; returns where the payload starts. */
+function writeHead(f: Buffer, first: number, n: number): number {
   f[0] = first;
-  if (n < 126) f[1] = n;
-  else if (n < 65536) {
+  if (n < 126) {
+    f[1] = n;
+    return 2;
+  }
+  if (n < 65536) {
     f[1] = 126;
     f.writeUInt16BE(n, 2);
-  } else {
-    f[1] = 127;
-    f.writeUInt32BE(Math.floor(n / 2 ** 32), 2);
-    f.writeUInt32BE(n >>> 0, 6);
+    return 4;
   }
-  payload.copy(f, head);
-  return f;
+  f[1] = 127;
+  f.writeUInt32BE(Math.floor(n / 2 ** 32), 2);
+  f.writeUInt32BE(n >>> 0, 6);
+  return 10;
 }
 
 function withNewline(json: Buffer): Buffer {
@@ -124,24 +161,17 @@ function withNewline(json: Buffer): Buffer {
 }
 
 /** `data: <line>\n` per reply, then the blank line that ends the event (EventSource joins data lines with \n). */
-function sseEvent(json: Buffer): Buffer {
-  const lines = json.toString('utf8').split('\n');
+function sseEvent(json: string): Buffer {
+  const lines = json.split('\n');
   return Buffer.from(lines.map((l) => `data: ${l}\n`).join('') + '\n');
 }
 
 /** The server ping (and the client's pong): an empty reply, `{}` in JSON, a zero-length Reply in Protobuf. */
 export const PING = OutFrame.reply({});
 
-/** Joins the JSON payloads items[from..to) with `\n` into one buffer (one frame for a channel's turn). */
-export function joinJson(items: { payload: Buffer }[], from: number, to: number): Buffer {
-  if (to - from === 1) return items[from]!.payload;
-  let n = to - from - 1;
-  for (let i = from; i < to; i++) n += items[i]!.payload.length;
-  const out = Buffer.allocUnsafe(n);
-  let at = 0;
-  for (let i = from; i < to; i++) {
-    if (i > from) out[at++] = NL;
-    at += items[i]!.payload.copy(out, at);
-  }
+/** Joins the JSON payloads items[from..to) with `\n` (one frame for a channel's turn). */
+export function joinJson(items: { payload: string }[], from: number, to: number): string {
+  let out = items[from]!.payload;
+  for (let i = from + 1; i < to; i++) out += '\n' + items[i]!.payload;
   return out;
 }

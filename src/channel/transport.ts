@@ -24,8 +24,8 @@ export interface Transport {
   bufferedAmount(): number;
   /** False once the peer is gone or the transport was closed. */
   writable(): boolean;
-  /** Writes one turn's frames in order, in one write where the transport can. */
-  write(frames: OutFrame[]): void;
+  /** Writes one turn's frames in order, in one write where the transport can (a lone frame comes bare: no array). */
+  write(frames: OutFrame | OutFrame[]): void;
   /** Ends the connection: a close frame with the code (WebSocket), or a disconnect push then end of stream (HTTP). */
   close(d: Disconnect): void;
 }

@@ -50,11 +50,9 @@ export interface SlowConsumerHandler {
   onSlowConsumer(): void;
 }
 
-const NOTHING: readonly OutFrame[] = [];
-
 export class Writer {
-  /** A connection idles with the shared empty queue; a turn with frames gets its own array. */
-  private queue: OutFrame[] = NOTHING as OutFrame[];
+  /** Nothing queued (idle), the turn's one frame, or its frames in order: most turns have one, and need no array. */
+  private queue: OutFrame | OutFrame[] | undefined = undefined;
   /** Bytes of what is queued, in the transport's encoding. */
   private queuedBytes = 0;
   private queued = false;
@@ -68,13 +66,15 @@ export class Writer {
 
   push(frame: OutFrame): void {
     if (this.closed) return;
-    if (this.queue === NOTHING) this.queue = [frame];
-    else this.queue.push(frame);
-    this.queuedBytes += this.transport.encoding === 'json' ? frame.json.length : frame.pb.length;
+    const q = this.queue;
+    if (q === undefined) this.queue = frame;
+    else if (Array.isArray(q)) q.push(frame);
+    else this.queue = [q, frame];
+    this.queuedBytes += frame.size(this.transport.encoding);
     if (this.queuedBytes + this.transport.bufferedAmount() > this.maxBufferedBytes) {
       // Checked on push, not only at flush: one turn of large replies must not pile up unbounded.
       this.closed = true;
-      this.queue = NOTHING as OutFrame[];
+      this.queue = undefined;
       this.queuedBytes = 0;
       queueMicrotask(() => this.owner.onSlowConsumer());
       return;
@@ -89,9 +89,9 @@ export class Writer {
   /** Writes what is queued now (also used right before a close so replies are not lost). */
   flush(): void {
     this.queued = false;
-    if (this.closed || this.queue.length === 0) return;
     const q = this.queue;
-    this.queue = NOTHING as OutFrame[];
+    if (this.closed || q === undefined) return;
+    this.queue = undefined;
     this.queuedBytes = 0;
     if (!this.transport.writable()) return;
     this.transport.write(q);
@@ -99,7 +99,7 @@ export class Writer {
 
   close(): void {
     this.closed = true;
-    this.queue = NOTHING as OutFrame[];
+    this.queue = undefined;
     this.queuedBytes = 0;
   }
 }

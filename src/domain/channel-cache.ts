@@ -1,33 +1,59 @@
 import type { ChannelRecord, Store } from '../store/store.ts';
 import { Errors } from '../errors.ts';
 
+interface Entry {
+  ch: ChannelRecord | undefined;
+  at: number;
+}
+
+const MAX_ENTRIES = 100_000;
+
 /**
  * Channel type/owner/epoch, read on every subscribe and publish. They never change while a channel
  * exists (only `data` and `topOffset` do, and those are always read from the store), so a short
- * TTL only bounds how long a channel deleted on another node still looks alive here.
+ * TTL only bounds how long a channel deleted on another node still looks alive here. Keyed by app,
+ * then channel: a look-up per message builds no key string.
  */
 export class ChannelCache {
-  private readonly cache = new Map<string, { ch: ChannelRecord | undefined; at: number }>();
+  private readonly apps = new Map<string, Map<string, Entry>>();
+  private size = 0;
   constructor(private readonly store: Store, private readonly ttlMs = 5000) {}
 
   async get(app: string, channel: string): Promise<ChannelRecord | undefined> {
-    const key = app + '\0' + channel;
-    const hit = this.fresh(key);
+    const hit = this.fresh(app, channel);
     if (hit) return hit.ch;
     const ch = await this.store.channels.get(app, channel);
-    this.cache.set(key, { ch, at: Date.now() });
-    if (this.cache.size > 100_000) this.cache.delete(this.cache.keys().next().value as string);
+    this.put(app, channel, { ch, at: Date.now() });
     return ch;
   }
 
   /** The cached record without waiting, when the cache has a fresh one (see AppCache.peek). */
   peek(app: string, channel: string): ChannelRecord | undefined {
-    return this.fresh(app + '\0' + channel)?.ch;
+    return this.fresh(app, channel)?.ch;
   }
 
-  private fresh(key: string): { ch: ChannelRecord | undefined; at: number } | undefined {
-    const hit = this.cache.get(key);
+  private fresh(app: string, channel: string): Entry | undefined {
+    const hit = this.apps.get(app)?.get(channel);
     return hit && Date.now() - hit.at < this.ttlMs ? hit : undefined;
+  }
+
+  private put(app: string, channel: string, e: Entry): void {
+    let m = this.apps.get(app);
+    if (!m) this.apps.set(app, (m = new Map()));
+    const before = m.size;
+    m.set(channel, e);
+    this.size += m.size - before;
+    if (this.size > MAX_ENTRIES) this.evictOne();
+  }
+
+  /** Drops the oldest-inserted entry of the first app (bounded memory, not an LRU). */
+  private evictOne(): void {
+    for (const [app, m] of this.apps) {
+      const first = m.keys().next();
+      if (!first.done) this.forget(app, first.value);
+      else this.apps.delete(app);
+      return;
+    }
   }
 
   async require(app: string, channel: string): Promise<ChannelRecord> {
@@ -37,6 +63,9 @@ export class ChannelCache {
   }
 
   forget(app: string, channel: string): void {
-    this.cache.delete(app + '\0' + channel);
+    const m = this.apps.get(app);
+    if (!m?.delete(channel)) return;
+    this.size--;
+    if (m.size === 0) this.apps.delete(app);
   }
 }

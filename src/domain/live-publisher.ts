@@ -62,7 +62,10 @@ export class LivePublisher extends TurnBatcher<Pending> {
         await this.streams.keep(appId, channel, records.map((r) => ({ offset: r.offset, publication: JSON.stringify(publicationOf(r)) })), cacheSize);
       }
       const t0 = performance.now();
-      const sent = await Promise.allSettled(records.map((r, i) => this.broker.publish(channelTopic(appId, channel), encodeEvent('p', r.offset, pubPushJson(r, group[i]!.msg.dataJson)))));
+      const topic = channelTopic(appId, channel);
+      // Nobody anywhere subscribed (in-process broker): nothing to encode or hand over.
+      const listened = this.broker.listened(topic);
+      const sent = await Promise.allSettled(records.map((r, i) => listened && this.broker.publish(topic, encodeEvent('p', r.offset, pubPushJson(r, group[i]!.msg.dataJson)))));
       this.metrics.brokerPublished((performance.now() - t0) / 1000, sent.filter((x) => x.status === 'fulfilled').length);
       for (let i = 0; i < group.length; i++) {
         if (sent[i]!.status === 'fulfilled') group[i]!.resolve({ record: records[i]!, epoch });

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Core } from './context.ts';
 import type { Actor } from '../hooks.ts';
-import type { ChannelKind, MessageRecord, NewMessage } from '../store/store.ts';
+import type { ChannelKind, ChannelRecord, MessageRecord, NewMessage } from '../store/store.ts';
 import { publicationOf } from './publication.ts';
 import { rangeWithin } from './bounded-range.ts';
 import { Errors } from '../errors.ts';
 import { appLimits, cachedAppLimits, checkPublishRate } from '../limits/app-limits.ts';
+import type { AppLimits } from '../protocol/app-settings.ts';
 import type { PublishAck, HistoryPage } from '../protocol/results.ts';
 
 export interface PublishInput {
@@ -47,9 +48,7 @@ export async function preparePublish(core: Core, app: string, sender: Actor, inp
   const ch = core.channels.peek(app, input.channel) ?? (await core.channels.require(app, input.channel));
   const limits = cachedAppLimits(core, app) ?? (await appLimits(core, app));
   const rateUser = sender.client ? sender.user : undefined;
-  if (limits.publishesPerChannelPerSecond > 0 || (rateUser && limits.publishesPerUserPerSecond > 0)) {
-    await checkPublishRate(core, app, input.channel, rateUser, limits);
-  }
+  if (rated(limits, rateUser)) await checkPublishRate(core, app, input.channel, rateUser, limits);
   let event = input.event ?? 'message';
   let data: unknown = input.data === undefined ? null : input.data;
   if (core.hooks.has('beforePublish')) {
@@ -57,6 +56,25 @@ export async function preparePublish(core: Core, app: string, sender: Actor, inp
     event = p.event;
     data = p.data;
   }
+  return prepared(ch, limits, app, sender, input, event, data);
+}
+
+/**
+ * preparePublish when nothing needs waiting for — channel and app cached, no publish rate to count,
+ * no beforePublish hook — or undefined (then the caller takes preparePublish). Throws what it would.
+ */
+export function preparePublishNow(core: Core, app: string, sender: Actor, input: PublishInput): PreparedPublish | undefined {
+  const ch = core.channels.peek(app, input.channel);
+  const limits = ch && cachedAppLimits(core, app);
+  if (!limits || rated(limits, sender.client ? sender.user : undefined) || core.hooks.has('beforePublish')) return undefined;
+  return prepared(ch, limits, app, sender, input, input.event ?? 'message', input.data === undefined ? null : input.data);
+}
+
+function rated(limits: AppLimits, rateUser: string | undefined): boolean {
+  return limits.publishesPerChannelPerSecond > 0 || (rateUser !== undefined && limits.publishesPerUserPerSecond > 0);
+}
+
+function prepared(ch: ChannelRecord, limits: AppLimits, app: string, sender: Actor, input: PublishInput, event: string, data: unknown): PreparedPublish {
   const dataJson = JSON.stringify(data) ?? 'null';
   const size = Buffer.byteLength(dataJson);
   if (size > limits.maxMessageBytes) throw Errors.limitExceeded.with(`message data is ${size} bytes; the limit is ${limits.maxMessageBytes}`);

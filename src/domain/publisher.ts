@@ -60,9 +60,12 @@ export class Publisher extends TurnBatcher<Pending> {
     const t1 = performance.now();
     this.metrics.storeCommitted((t1 - t0) / 1000, batch.length);
     const sends = records.map((r, i) => {
+      const topic = channelTopic(r.appId, r.channel);
+      // Nobody anywhere subscribed (in-process broker): no publication to encode or hand over.
+      if (!this.broker.listened(topic)) return undefined;
       // A fresh record carries the very data object it was given, so the JSON made for it still holds.
       const m = batch[i]!.msg;
-      return this.broker.publish(channelTopic(r.appId, r.channel), encodeEvent('p', r.offset, pubPushJson(r, r.data === m.data ? m.dataJson : undefined)));
+      return this.broker.publish(topic, encodeEvent('p', r.offset, pubPushJson(r, r.data === m.data ? m.dataJson : undefined)));
     });
     const results = await Promise.allSettled(sends);
     let published = 0;

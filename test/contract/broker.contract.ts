@@ -98,6 +98,24 @@ export function brokerContract(name: string, make: (ns: string) => Broker, opts:
       assert.deepEqual(rec.events, [{ topic: 'a', payload: 'one' }]);
     });
 
+    it('says a topic is listened to whenever an event on it could reach a subscriber', async (t) => {
+      const ns = fresh();
+      const { b, rec } = await open(t, ns);
+      // `false` lets the publisher skip encoding: it must never be said of a topic someone receives.
+      await b.subscribe('a');
+      assert.equal(b.listened('a'), true, 'subscribed here');
+      await b.unsubscribe('a');
+      if (opts.shared) {
+        const other = await open(t, ns);
+        await other.b.subscribe('far');
+        assert.equal(b.listened('far'), true, 'another node of the cluster may be subscribed');
+      } else {
+        assert.equal(b.listened('a'), false, 'in process, after unsubscribe: nobody can receive it');
+        assert.equal(b.listened('never'), false);
+      }
+      assert.deepEqual(rec.events, []);
+    });
+
     it('subscribing twice is the same as once (no duplicate delivery)', async (t) => {
       const { b, rec } = await open(t, fresh());
       await b.subscribe('a');

@@ -168,6 +168,30 @@ test('200 messages from 3 concurrent publishers: every receiver gets all, strict
   }
 });
 
+test('a connection\'s publishes are stored in the order sent, also when one must wait and the next could go at once', async (t) => {
+  const ts = await startServer(t);
+  const app = await ts.createApp();
+  for (const u of ['alice', 'bob']) await api(ts, app, 'POST', '/tokens', { user: u });
+  for (const ch of ['checked', 'known']) await api(ts, app, 'POST', '/channels', { channel: ch, members: ['alice', 'bob'] });
+  const alice = await as(t, ts, app, 'alice');
+  const bob = await as(t, ts, app, 'bob');
+  for (const ch of ['checked', 'known']) await subscribed(bob, ch);
+  // alice is subscribed to `known` only: a publish there needs no wait (live subscription, cached
+  // channel), while one to `checked` waits for the membership check in the store.
+  await subscribed(alice, 'known');
+  for (let round = 0; round < 5; round++) {
+    const replies = await pipeline(alice, [
+      { id: 1000 + 10 * round + 1, publish: { channel: 'checked', data: { round, n: 1 } } },
+      { id: 1000 + 10 * round + 2, publish: { channel: 'known', data: { round, n: 2 } } },
+    ]);
+    for (const r of replies) assert.ok(r.publish, JSON.stringify(r));
+  }
+  await until('10 pubs', () => pubsOf(bob, 'checked').length + pubsOf(bob, 'known').length >= 10);
+  // The observer gets publications in commit order: the waiting publish must have been stored first.
+  const seen = bob.received.filter((m) => m.push?.pub).map((m) => `${m.push.pub.data.round}.${m.push.pub.data.n}`);
+  assert.deepEqual(seen, [0, 1, 2, 3, 4].flatMap((r) => [`${r}.1`, `${r}.2`]));
+});
+
 test('rpc publish with the same id stores and delivers once and answers with the first result', async (t) => {
   const ts = await startServer(t);
   const app = await ts.createApp();

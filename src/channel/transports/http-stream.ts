@@ -46,8 +46,8 @@ export class HttpStreamTransport implements Transport {
     return !this.ended && !this.res.destroyed && this.res.writable;
   }
 
-  write(frames: OutFrame[]): void {
-    if (frames.length === 1) this.res.write(frames[0]!.wire(this.kind));
+  write(frames: OutFrame | OutFrame[]): void {
+    if (!Array.isArray(frames)) this.res.write(frames.wire(this.kind));
     else this.res.write(Buffer.concat(frames.map((f) => f.wire(this.kind))));
   }
 

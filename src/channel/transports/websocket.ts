@@ -44,9 +44,9 @@ export class WebSocketTransport implements Transport {
     return this.ws.readyState === 1;
   }
 
-  write(frames: OutFrame[]): void {
+  write(frames: OutFrame | OutFrame[]): void {
     if (this.socket) {
-      if (frames.length === 1) this.socket.write(frames[0]!.wire(this.kind));
+      if (!Array.isArray(frames)) this.socket.write(frames.wire(this.kind));
       else {
         const parts = new Array<Buffer>(frames.length);
         for (let i = 0; i < frames.length; i++) parts[i] = frames[i]!.wire(this.kind);
@@ -55,7 +55,7 @@ export class WebSocketTransport implements Transport {
       return;
     }
     const binary = this.encoding === 'protobuf';
-    for (const f of frames) this.ws.send(binary ? f.pb : f.json, { binary });
+    for (const f of Array.isArray(frames) ? frames : [frames]) this.ws.send(binary ? f.pb : f.json, { binary });
   }
 
   close(d: Disconnect): void {
