@@ -49,19 +49,22 @@ export function checkCommand(v: unknown): Decoded {
     const id = Number.isSafeInteger(obj.id) && (obj.id as number) > 0 ? (obj.id as number) : undefined;
     return { ok: false, id, message: `JSON nested deeper than ${MAX_JSON_DEPTH} levels` };
   }
-  const keys = Object.keys(obj);
-  if (keys.length === 0) return { ok: true, pong: true };
   // 0 is protobuf's default (no id): treat it as absent, as the JSON of a `send` may carry it.
   const rawId = obj.id === 0 ? undefined : obj.id;
   const id = Number.isSafeInteger(rawId) && (rawId as number) > 0 ? (rawId as number) : undefined;
-  if (rawId !== undefined && id === undefined) return { ok: false, id: undefined, message: 'id must be a positive integer' };
   let name: CommandName | undefined;
-  for (const k of keys) {
+  let empty = true;
+  // for…in over a parsed object (own keys only: JSON and the Protobuf decoder make plain objects), no key array per command.
+  for (const k in obj) {
+    empty = false;
     if (k === 'id') continue;
+    if (rawId !== undefined && id === undefined) break;
     if (!names.has(k)) return { ok: false, id, message: `unknown command "${k.slice(0, 40)}"` };
     if (name) return { ok: false, id, message: 'one command per object' };
     name = k as CommandName;
   }
+  if (empty) return { ok: true, pong: true };
+  if (rawId !== undefined && id === undefined) return { ok: false, id: undefined, message: 'id must be a positive integer' };
   if (!name) return { ok: false, id, message: 'no command' };
   const body = obj[name];
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return { ok: false, id, message: `${name} must be an object` };
