@@ -6,6 +6,7 @@
  *   --workers N                                       load-generator processes (default 3)
  *   --acked-channel, --acked-protobuf                 variants of the acked scenario (scenarios/acked.ts)
  *   --chat-channel durable|ephemeral                  XPUSH's channel kind in the chat scenario (scenarios/chat.ts)
+ *   --chat-members N, --chat-pace R                   chat's channel size (5) and latency-phase rate per user (0.1 msg/s)
  * Prints one table per scenario, writes bench/results/<timestamp>.json and bench/results/latest.json,
  * and exits 1 if any message was lost, duplicated or reordered, or a run failed.
  */

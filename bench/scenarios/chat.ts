@@ -3,6 +3,8 @@
  * fixed rate into their channel. Figures: publish → every member received latency (p50/p99/max),
  * deliveries/s, server CPU, and deliveries per server CPU-second (the "at equal CPU" comparison).
  * `--chat-channel ephemeral` runs XPUSH's channels unstored (what the store costs in latency and CPU).
+ * `--chat-members N` and `--chat-pace R` (messages/s per user in the latency phase) change the shape:
+ * `--chat-members 10 --chat-pace 0.2` is issue 13's 1,000 channels of 10 at 2,000 messages/s.
  */
 import type { ClientSpec } from '../load/spec.ts';
 import { runLoad } from '../lib/drive.ts';
@@ -10,15 +12,15 @@ import { withTarget, type Ctx, type Scenario } from '../lib/ctx.ts';
 import { Table } from '../lib/report.ts';
 import type { ChannelKind } from '../lib/targets.ts';
 
-const MEMBERS = 5;
-
 export const chat: Scenario = {
   name: 'chat',
   async run(ctx: Ctx) {
     const users = 10_000;
     // Two phases: latency at a realistic chat pace (one message per user every 10 s), then capacity at a
     // pace that saturates every server here (1 msg/s per user), where CPU per delivery is compared.
-    const paceRate = 0.1;
+    const MEMBERS = positive(ctx.option('chat-members') ?? '5', 'chat-members');
+    const paceRate = positive(ctx.option('chat-pace') ?? '0.1', 'chat-pace');
+    if (!Number.isInteger(MEMBERS) || users % MEMBERS !== 0) throw new Error(`--chat-members must divide ${users}`);
     const rate = 1; // messages per second per user
     const channels = users / MEMBERS;
     const channelKind = (ctx.option('chat-channel') ?? 'durable') as ChannelKind;
@@ -62,3 +64,9 @@ export const chat: Scenario = {
     return [table];
   },
 };
+
+function positive(v: string, name: string): number {
+  const n = Number(v);
+  if (!(n > 0)) throw new Error(`--${name} must be a positive number, not ${v}`);
+  return n;
+}
