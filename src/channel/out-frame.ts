@@ -30,6 +30,8 @@ const NL = 0x0a;
 export class OutFrame {
   /** The JSON text, when made from text or already serialised (the WebSocket frame is made from it directly). */
   private text: string | undefined;
+  /** UTF-8 length of `text`, once measured. */
+  private textBytes: number | undefined;
   private jsonBuf: Buffer | undefined;
   private pbBuf: Buffer | undefined;
   private wsText: Buffer | undefined;
@@ -64,13 +66,14 @@ export class OutFrame {
   }
 
   /**
-   * What this frame adds to a connection's queue in `encoding`, for the slow-consumer bound. JSON
-   * made from text counts its UTF-16 length (bytes for ASCII, at most 3× fewer otherwise) rather than
-   * encoding a buffer just to measure it.
+   * The bytes this frame adds to a connection's queue in `encoding` (the slow-consumer bound). JSON
+   * made from text is measured, once per frame, not encoded into a buffer just to be measured.
    */
   size(encoding: 'json' | 'protobuf'): number {
     if (encoding === 'protobuf') return this.pb.length;
-    return this.jsonBuf ? this.jsonBuf.length : this.str.length;
+    if (this.jsonBuf) return this.jsonBuf.length;
+    this.textBytes ??= Buffer.byteLength(this.str);
+    return this.textBytes;
   }
 
   /** Concatenated varint-length-delimited Protobuf Replies. */
@@ -83,7 +86,7 @@ export class OutFrame {
     switch (kind) {
       case 'ws-text':
         // From the text when there is no buffer yet: one allocation and one encode, no copy.
-        return (this.wsText ??= this.jsonBuf ? wsFrame(0x81, this.jsonBuf) : wsTextFrame(this.str));
+        return (this.wsText ??= this.jsonBuf ? wsFrame(0x81, this.jsonBuf) : wsTextFrame(this.str, this.size('json')));
       case 'ws-binary':
         return (this.wsBinary ??= wsFrame(0x82, this.pb));
       case 'stream-json':
@@ -123,9 +126,8 @@ function wsFrame(first: number, payload: Buffer): Buffer {
   return f;
 }
 
-/** The text frame of `text`, encoded straight into the frame. */
-function wsTextFrame(text: string): Buffer {
-  const n = Buffer.byteLength(text);
+/** The text frame of `text` (`n` bytes in UTF-8), encoded straight into the frame. */
+function wsTextFrame(text: string, n: number): Buffer {
   const f = Buffer.allocUnsafe(headLength(n) + n);
   f.write(text, writeHead(f, 0x81, n), 'utf8');
   return f;

@@ -47,3 +47,15 @@ test('HTTP streaming wire forms: one line per reply, one SSE event with a data l
   assert.equal(f.wire('stream-json').toString(), '{"a":1}\n{"b":2}\n');
   assert.equal(f.wire('sse').toString(), 'data: {"a":1}\ndata: {"b":2}\n\n');
 });
+
+test('a frame made from text counts and frames its UTF-8 bytes, also where multibyte text crosses a length class', async () => {
+  // 'é' is 2 bytes, '€' 3, '😀' 4 (two UTF-16 units): lengths in bytes straddle 125/126 and 65535/65536.
+  for (const [unit, count] of [['é', 62], ['é', 63], ['€', 42], ['😀', 31], ['😀', 32], ['€', 21845], ['€', 21846]] as const) {
+    const text = `"${unit.repeat(count)}"`;
+    const f = OutFrame.json(text);
+    assert.equal(f.size('json'), Buffer.byteLength(text), `${unit} × ${count}`);
+    assert.deepEqual(await parse(f.wire('ws-text')), [text], `${unit} × ${count}`);
+  }
+  const reply = OutFrame.reply({ id: 1, publish: { note: 'café €' } });
+  assert.equal(reply.size('json'), Buffer.byteLength(JSON.stringify({ id: 1, publish: { note: 'café €' } })));
+});
