@@ -111,11 +111,12 @@ export class RedisBroker implements Broker {
     });
   }
 
-  /** See Broker.publish. */
+  /** See Broker.listened: other nodes may be subscribed, which only Redis knows. */
   listened(): boolean {
-    return true; // other nodes may subscribe: only Redis knows
+    return true;
   }
 
+  /** See Broker.publish. */
   async publish(topic: string, payload: string): Promise<void> {
     this.assertOpen();
     if (this.pub.status !== 'ready') throw this.unavailable();
