@@ -76,7 +76,7 @@ export class Metrics {
       name: 'xpush_commands_total', help: 'Client protocol commands answered, by method and result code (0 = success)', labelNames: ['method', 'code'], registers,
       collect() {
         this.reset();
-        for (const m of self.perMethod.values()) for (const [code, n] of m.codes) this.inc({ method: m.labels.method, code: String(code) }, n);
+        for (const [method, m] of self.perMethod) for (const [code, n] of m.codes) this.inc({ method, code: String(code) }, n);
       },
     });
     this.commandSeconds = new MethodHistogram('xpush_command_duration_seconds', 'Time from a command\'s dispatch to its reply being queued', LATENCY_BUCKETS);
@@ -211,7 +211,7 @@ export class Metrics {
   private method(method: string): MethodCounts {
     let m = this.perMethod.get(method);
     if (!m) {
-      m = { labels: { method }, codes: new Map(), seconds: this.commandSeconds.series(method) };
+      m = { codes: new Map(), seconds: this.commandSeconds.series(method) };
       this.perMethod.set(method, m);
     }
     return m;
@@ -224,8 +224,6 @@ export class Metrics {
 }
 
 interface MethodCounts {
-  /** The method's label set, built once. */
-  labels: { method: string };
   /** Result code → commands answered with it. */
   codes: Map<number, number>;
   /** Its series of xpush_command_duration_seconds. */

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Broker } from '../broker/broker.ts';
 import type { LiveStreams } from '../streams/live-streams.ts';
-import type { MessageRecord, NewMessage } from '../store/store.ts';
+import { recordOf, type MessageRecord, type NewMessage } from '../store/store.ts';
 import { channelTopic, encodeEvent } from '../protocol/events.ts';
 import { publicationOf, pubPushJson } from './publication.ts';
 import { Errors, XPushError } from '../errors.ts';
@@ -76,12 +76,4 @@ export class LivePublisher extends TurnBatcher<Pending> {
       for (const p of group) p.reject(err instanceof XPushError ? err : Errors.internal);
     }
   }
-}
-
-/** The record of a live publication: the message without the publish path's own fields (idempotent, dataJson). */
-function recordOf(m: NewMessage, offset: number): MessageRecord {
-  return {
-    appId: m.appId, channel: m.channel, offset, id: m.id, event: m.event, data: m.data,
-    senderUser: m.senderUser, senderDevice: m.senderDevice, senderClient: m.senderClient, time: m.time,
-  };
 }

@@ -417,6 +417,18 @@ export interface Store {
   close(): Promise<void>;
 }
 
+/**
+ * The record of a new message given `offset`: the message without the publish path's own fields
+ * (idempotent, dataJson), absent data as null. What a store returns for a fresh append, and what a
+ * live (unstored) channel publishes.
+ */
+export function recordOf(m: NewMessage, offset: number): MessageRecord {
+  return {
+    appId: m.appId, channel: m.channel, offset, id: m.id, event: m.event, data: m.data === undefined ? null : m.data,
+    senderUser: m.senderUser, senderDevice: m.senderDevice, senderClient: m.senderClient, time: m.time,
+  };
+}
+
 /** ChannelStore.addMembers' refusal when a member list would outgrow its cap (both stores word it alike). */
 export function membersLimit(max: number, count: number, fresh: number): XPushError {
   return Errors.limitExceeded.with(`a channel has at most ${max} members; it has ${count} and ${fresh} more were asked`);

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { Errors } from '../../errors.ts';
-import type { MessageRecord, MessageStore, NewMessage } from '../store.ts';
+import { recordOf, type MessageRecord, type MessageStore, type NewMessage } from '../store.ts';
 import { json, mapError, tx } from './db.ts';
 
 /** SQLSTATE raised by append_messages when a channel of the batch does not exist. */
@@ -76,10 +76,7 @@ export class PostgresMessageStore implements MessageStore {
           appId: m.appId, channel: m.channel, offset: r.msg_offset, id: m.id, event: r.event!, data: r.data,
           senderUser: r.sender_user!, senderDevice: r.sender_device!, senderClient: r.sender_client!, time: r.time!,
         }
-        : {
-          appId: m.appId, channel: m.channel, offset: r.msg_offset, id: m.id, event: m.event, data: m.data === undefined ? null : m.data,
-          senderUser: m.senderUser, senderDevice: m.senderDevice, senderClient: m.senderClient, time: m.time,
-        };
+        : recordOf(m, r.msg_offset);
     }
     return slot.map((s) => stored[s]!);
   }

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { Errors } from '../../errors.ts';
-import type { MessageRecord, MessageStore, NewMessage } from '../store.ts';
+import { recordOf, type MessageRecord, type MessageStore, type NewMessage } from '../store.ts';
 import { fromJson, toJson, type Statements } from './db.ts';
 
 interface MessageRow {
@@ -93,19 +93,15 @@ export class SqliteMessageStore implements MessageStore {
       const m = batch[i]!;
       const t = topOf[i]!;
       const offset = t.top + 1;
-      const data = m.data === undefined ? null : m.data;
       const r = (m.idempotent ? insertOnce : insert)
-        .run(m.appId, m.channel, offset, m.id, m.event, m.dataJson ?? toJson(data), m.senderUser, m.senderDevice, m.senderClient, m.time);
+        .run(m.appId, m.channel, offset, m.id, m.event, m.dataJson ?? toJson(m.data), m.senderUser, m.senderDevice, m.senderClient, m.time);
       if (r.changes === 0) {
         out[i] = this.existing(m.appId, m.channel, m.senderUser, m.id);
         continue;
       }
       t.top = offset;
       t.used++;
-      out[i] = {
-        appId: m.appId, channel: m.channel, offset, id: m.id, event: m.event, data,
-        senderUser: m.senderUser, senderDevice: m.senderDevice, senderClient: m.senderClient, time: m.time,
-      };
+      out[i] = recordOf(m, offset);
       if (m.senderUser !== '') {
         // Offsets only grow within a batch, so the last write per sender is the highest.
         senders.set(`${t.key}\0${m.senderUser}`, { appId: m.appId, userId: m.senderUser, channel: m.channel, offset });
