@@ -42,7 +42,7 @@ import { decodeKick } from './domain/kick.ts';
 import { clusterRoutes, Cluster } from './cluster/cluster.ts';
 import { startPresenceKeeper } from './channel/presence-keeper.ts';
 import { startRetention } from './domain/retention.ts';
-import { CONTROL_TOPIC, decodeEvent } from './protocol/events.ts';
+import { CONTROL_TOPIC, channelOfDeletedEvent, decodeEvent } from './protocol/events.ts';
 import { EmulationRouter } from './channel/emulation.ts';
 import { streamRoutes } from './channel/http-endpoints.ts';
 import { flushNow } from './channel/writer.ts';
@@ -147,8 +147,13 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
     const ev = decodeEvent(payload);
     if (ev.kind === 'd') {
       core.apps.forget(ev.body);
+      core.channels.forgetApp(ev.body);
       hub.closeApp(ev.body, Disconnects.appDeleted);
       watchers?.closeApp(ev.body);
+    } else if (ev.kind === 'c') {
+      const deleted = channelOfDeletedEvent(ev.body);
+      if (deleted) core.channels.forget(deleted[0], deleted[1]);
+      else log.warn({ body: ev.body.slice(0, 200) }, 'control: malformed channel deletion ignored');
     } else if (ev.kind === 'k') {
       const k = decodeKick(ev.body);
       if (k) hub.closeMatching(k.app, k.filter, k.disconnect);
@@ -164,6 +169,8 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
       else hub.onEvent(topic, payload);
     },
     onConnectionState: (lost) => {
+      // Back from a broker outage: channel deletions published meanwhile were missed.
+      if (!lost) core.channels.clear();
       publisher.brokerUp = !lost;
       livePublisher.brokerUp = !lost;
       hub.onConnectionState(lost);

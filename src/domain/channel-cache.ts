@@ -10,14 +10,18 @@ const MAX_ENTRIES = 100_000;
 
 /**
  * Channel type/owner/epoch, read on every subscribe and publish. They never change while a channel
- * exists (only `data` and `topOffset` do, and those are always read from the store), so a short
- * TTL only bounds how long a channel deleted on another node still looks alive here. Keyed by app,
- * then channel: a look-up per message builds no key string.
+ * exists (only `data` and `topOffset` do, and those are always read from the store), so an entry
+ * only goes wrong when its channel is deleted. A deletion is forgotten at once on every node (the
+ * control event `c`, see server.ts); a node whose broker link dropped forgets everything when it is
+ * back (`clear`); the TTL is the last bound, for an event lost some other way. It was 5 s: chat
+ * channels a message every few seconds then missed here about every third message (a store read,
+ * ~5 % of the server's busy time, bench/README.md). Keyed by app, then channel: a look-up per
+ * message builds no key string.
  */
 export class ChannelCache {
   private readonly apps = new Map<string, Map<string, Entry>>();
   private size = 0;
-  constructor(private readonly store: Store, private readonly ttlMs = 5000) {}
+  constructor(private readonly store: Store, private readonly ttlMs = 60_000) {}
 
   async get(app: string, channel: string): Promise<ChannelRecord | undefined> {
     const hit = this.fresh(app, channel);
@@ -67,5 +71,19 @@ export class ChannelCache {
     if (!m?.delete(channel)) return;
     this.size--;
     if (m.size === 0) this.apps.delete(app);
+  }
+
+  /** Every channel of a deleted app. */
+  forgetApp(app: string): void {
+    const m = this.apps.get(app);
+    if (!m) return;
+    this.size -= m.size;
+    this.apps.delete(app);
+  }
+
+  /** Everything: deletions may have been missed (the broker link was down). */
+  clear(): void {
+    this.apps.clear();
+    this.size = 0;
   }
 }

@@ -5,7 +5,7 @@ import type { ChannelKind, ChannelRecord, ChannelType, Retention } from '../stor
 import type { ChannelNamespace } from '../config.ts';
 import { Errors } from '../errors.ts';
 import type { ChannelView, ChannelEntry } from '../protocol/results.ts';
-import { channelTopic, encodeEvent, userTopic } from '../protocol/events.ts';
+import { CONTROL_TOPIC, channelDeletedEvent, channelTopic, encodeEvent, userTopic } from '../protocol/events.ts';
 import { appLimits, cap } from '../limits/app-limits.ts';
 
 /** `actor === null` is the app's backend (server API): allowed everything. */
@@ -112,8 +112,10 @@ export async function deleteChannel(core: Core, app: string, caller: Caller, cha
   if (ch.kind !== 'durable') await core.live.drop(app, channel);
   // After the store: an upload finishing meanwhile either is swept here or finds the channel gone.
   await core.blobs.deleteChannel(app, channel);
-  // Every node unsubscribes its local subscribers (push unsubscribe 2000).
+  // Every node unsubscribes its local subscribers (push unsubscribe 2000) and forgets the channel,
+  // also nodes with no subscriber of it (their channel cache may hold it).
   await core.broker.publish(channelTopic(app, channel), encodeEvent('x', 0, channel));
+  await core.broker.publish(CONTROL_TOPIC, channelDeletedEvent(app, channel));
 }
 
 export async function addMembers(core: Core, app: string, caller: Caller, channel: string, users: string[]): Promise<string[]> {

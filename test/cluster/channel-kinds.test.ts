@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bootCluster } from './kit.ts';
+import { bootCluster, until } from './kit.ts';
 import { RawClient } from '../helpers/clients.ts';
 
 /** Issue 11 item 3 across nodes: ephemeral offsets and cache contents live in Redis, shared by every node. */
@@ -41,4 +41,30 @@ test('ephemeral and cache channels across nodes: shared offsets, and a late join
   assert.deepEqual(s.subscribe.publications.map((p: { data: unknown }) => p.data), [{ price: 2 }], 'the newest value, from Redis');
   const hist = await b.api('GET', '/channels/ticker/history?limit=5');
   assert.deepEqual(hist.body.publications.map((p: { data: unknown }) => p.data), [{ price: 2 }]);
+});
+
+/**
+ * A channel deleted through one node is forgotten at once by every node's channel cache, also by a
+ * node where nobody subscribed to it (so it got no unsubscribe event): a publish there is refused
+ * (102) right away, not once the cache entry expires (60 s). Ephemeral, so no store row stands in
+ * the way: only the cache decides.
+ */
+test('a deleted channel is forgotten by every node at once, also where nobody subscribed', async (t) => {
+  const b = await bootCluster(t);
+  if (!b) return;
+  const c2 = b.nodes[1]!;
+  assert.equal((await b.api('POST', '/channels', { channel: 'gone', type: 'open', kind: 'ephemeral' })).status, 201);
+  const p = new RawClient(c2.wsUrl);
+  p.autoPong = true;
+  t.after(() => p.close());
+  await p.open();
+  assert.ok((await p.call('connect', { token: await b.token('p') })).connect);
+  const first = await p.call('publish', { channel: 'gone', data: { n: 1 } });
+  assert.ok(first.publish, JSON.stringify(first));
+  assert.equal((await b.api('DELETE', '/channels/gone')).status, 200);
+  const refused = await until('node c2 refuses publishing to the deleted channel', async () => {
+    const r = await p.call('publish', { channel: 'gone', data: { n: 2 } });
+    return r.error ? r.error : undefined;
+  }, 3000);
+  assert.equal(refused.code, 102, JSON.stringify(refused));
 });

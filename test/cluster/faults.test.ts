@@ -4,6 +4,7 @@ import { bootCluster, checkDelivery, converge, Member, sleep, until } from './ki
 import { RedisProxy } from '../contract/redis-proxy.ts';
 import { REDIS_URL } from '../helpers/services.ts';
 import type { Node } from '../helpers/cluster.ts';
+import { RawClient } from '../helpers/clients.ts';
 
 /**
  * Issue 3, item 7, on one cluster (1 session + 3 channel servers) whose Redis link runs through a
@@ -66,11 +67,30 @@ test('faults: Redis outage, kill -9 and graceful shutdown lose and duplicate not
     // the session server here would send everyone to whichever node re-registered first.)
     const viaSession = members.map((m) => m.pick);
     for (const m of members) m.pick = async () => ({ id: m.nodeId, url: m.nodeUrl });
+    // An open ephemeral channel node c2 has cached (a publish there), deleted while Redis is away: the
+    // deletion's control event cannot reach c2, so c2 must forget its cache when its link is back.
+    const c2 = b.nodes[1]!;
+    assert.equal((await b.api('POST', '/channels', { channel: 'gone', type: 'open', kind: 'ephemeral' })).status, 201);
+    const publishOnC2 = async (n: number) => {
+      const c = new RawClient(c2.wsUrl);
+      c.autoPong = true;
+      try {
+        await c.open();
+        assert.ok((await c.call('connect', { token: tokens[0]! })).connect);
+        return await c.call('publish', { channel: 'gone', data: { n } });
+      } finally {
+        c.close();
+      }
+    };
+    assert.ok((await publishOnC2(1)).publish);
     try {
       await underLoad(async () => {
         downAt = Date.now();
         await proxy.down();
-        await sleep(2500);
+        await sleep(300);
+        // The row goes from PostgreSQL; the call then fails on Redis (no matter here).
+        await b.api('DELETE', '/channels/gone');
+        await sleep(2200);
         upAt = Date.now();
         await proxy.up();
         // Each node, once its broker link is back, asks its clients to reconnect (3011) and recover.
@@ -95,6 +115,9 @@ test('faults: Redis outage, kill -9 and graceful shutdown lose and duplicate not
     for (const m of members) for (const r of m.recoveries) assert.equal(r.recovered, true, `${m.name} recovered on ${r.node}`);
     t.diagnostic(`after the outage: ${members.map((m) => `${m.name}@${m.nodeId} recovered ${m.recoveries.map((r) => r.count).join('+')}`).join(', ')}`);
     members.forEach((m, i) => assert.equal(m.nodeId, b.nodes[i % 3]!.id, `${m.name} is back on its own node`));
+    assert.equal((await b.api('GET', '/channels/gone')).status, 404, 'the channel was deleted during the outage');
+    const late = await publishOnC2(2);
+    assert.equal(late.error?.code, 102, `c2 forgot the channel deleted while its link was down: ${JSON.stringify(late)}`);
   });
 
   await t.test('kill -9 of a channel server: its clients reconnect elsewhere and recover every message', async () => {

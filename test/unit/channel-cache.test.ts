@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { openStore } from '../../src/store/open-store.ts';
+import { ChannelCache } from '../../src/domain/channel-cache.ts';
+import { app, channel } from '../contract/store-fixtures.ts';
+
+/**
+ * The channel cache on a real SQLite store: a cached channel is served without the store until it is
+ * forgotten (one channel, a whole app, everything) or its TTL passes. The store's row is deleted
+ * behind the cache's back, so only forgetting can make it read as gone.
+ */
+test('channel cache: served from memory until forgotten by channel, by app, all at once, or expired', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xpush-chcache-'));
+  const store = await openStore({ kind: 'sqlite', path: path.join(dir, 'x.db') }, dir);
+  t.after(async () => {
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  for (const a of ['a1', 'a2']) {
+    await store.apps.create(app(a));
+    for (const c of ['x', 'y']) await store.channels.create(channel(a, c), []);
+  }
+  const cache = new ChannelCache(store);
+  for (const a of ['a1', 'a2']) for (const c of ['x', 'y']) assert.equal((await cache.require(a, c)).name, c);
+  for (const a of ['a1', 'a2']) for (const c of ['x', 'y']) await store.channels.delete(a, c);
+  // Deleted in the store, still cached: what another node's cache looks like before the control event.
+  assert.equal(cache.peek('a1', 'x')?.epoch, 'ep-x');
+
+  cache.forget('a1', 'x');
+  assert.equal(cache.peek('a1', 'x'), undefined);
+  await assert.rejects(cache.require('a1', 'x'), { code: 102 });
+  assert.ok(cache.peek('a1', 'y'), 'forgetting one channel keeps its neighbours');
+
+  cache.forgetApp('a1');
+  assert.equal(cache.peek('a1', 'y'), undefined);
+  assert.ok(cache.peek('a2', 'x') && cache.peek('a2', 'y'), "forgetting an app keeps the other apps' channels");
+
+  cache.clear();
+  assert.equal(cache.peek('a2', 'x'), undefined);
+  assert.equal(cache.peek('a2', 'y'), undefined);
+
+  // The TTL is the last bound: an entry older than it is read again.
+  await store.channels.create(channel('a2', 'z'), []);
+  const short = new ChannelCache(store, 30);
+  assert.ok(await short.get('a2', 'z'));
+  await store.channels.delete('a2', 'z');
+  assert.ok(short.peek('a2', 'z'));
+  await new Promise((r) => setTimeout(r, 40));
+  assert.equal(short.peek('a2', 'z'), undefined);
+  assert.equal(await short.get('a2', 'z'), undefined);
+});
