@@ -1,5 +1,6 @@
 import client from 'prom-client';
 import { Disconnects } from './disconnect.ts';
+import { PlainHistogram, type HistogramSeries } from './metrics-histogram.ts';
 
 /** What the scrape reads from the running server (counted when scraped, never per event). */
 export interface MetricsSources {
@@ -28,7 +29,7 @@ function processMetrics(): client.Registry {
  * Every Prometheus series of one server, in its own registry (several servers can share a process),
  * each sample labelled with the node id. The hot path (fan-out) only adds to plain numbers — one
  * addition per channel and event-loop turn, never per delivery — and the scrape copies them into the
- * counters; per-command and per-batch series use label objects resolved once.
+ * counters; per-command and per-batch histograms are plain arithmetic on series resolved once (metrics-histogram.ts).
  */
 export class Metrics {
   readonly registry = new client.Registry();
@@ -42,14 +43,14 @@ export class Metrics {
   private deliveryFrames = 0;
   private publications = 0;
 
-  private readonly commandSeconds: MethodHistogram;
+  private readonly commandSeconds: PlainHistogram;
   /** Commands answered, per method and result code: plain counts, copied into xpush_commands_total at scrape. */
   private readonly perMethod = new Map<string, MethodCounts>();
-  private readonly storeCommit: client.Histogram;
-  private readonly storeBatch: client.Histogram;
+  private readonly storeCommit: HistogramSeries;
+  private readonly storeBatch: HistogramSeries;
   private readonly storeFailures: client.Counter;
-  private readonly brokerPublish: client.Histogram;
-  private readonly brokerLag: client.Histogram<'source'>;
+  private readonly brokerPublish: HistogramSeries;
+  private readonly brokerLag: PlainHistogram;
   private readonly recoveries: client.Counter<'recovered'>;
   private readonly slow: client.Counter;
   private readonly disconnects: client.Counter<'code'>;
@@ -79,8 +80,7 @@ export class Metrics {
         for (const [method, m] of self.perMethod) for (const [code, n] of m.codes) this.inc({ method, code: String(code) }, n);
       },
     });
-    this.commandSeconds = new MethodHistogram('xpush_command_duration_seconds', 'Time from a command\'s dispatch to its reply being queued', LATENCY_BUCKETS);
-    this.registry.registerMetric(this.commandSeconds as unknown as client.Metric);
+    this.commandSeconds = this.histogram('xpush_command_duration_seconds', 'Time from a command\'s dispatch to its reply being queued', LATENCY_BUCKETS, 'method');
     new client.Counter({
       name: 'xpush_publications_total', help: 'Publications committed to the store and handed to the broker (publishes acknowledged)', registers,
       collect() { this.reset(); this.inc(self.publications); },
@@ -93,15 +93,15 @@ export class Metrics {
       name: 'xpush_delivery_frames_total', help: 'Frames carrying those publications queued to connections (one frame holds a channel\'s publications of one event-loop turn)', registers,
       collect() { this.reset(); this.inc(self.deliveryFrames); },
     });
-    this.storeCommit = new client.Histogram({ name: 'xpush_store_commit_seconds', help: 'Time to commit one group-commit batch of publications to the store', buckets: LATENCY_BUCKETS, registers });
-    this.storeBatch = new client.Histogram({ name: 'xpush_store_batch_size', help: 'Publications per group-commit batch', buckets: BATCH_BUCKETS, registers });
+    this.storeCommit = this.histogram('xpush_store_commit_seconds', 'Time to commit one group-commit batch of publications to the store', LATENCY_BUCKETS).series();
+    this.storeBatch = this.histogram('xpush_store_batch_size', 'Publications per group-commit batch', BATCH_BUCKETS).series();
     this.storeFailures = new client.Counter({ name: 'xpush_store_commit_failures_total', help: 'Group-commit batches the store refused (their publishes were answered with an error)', registers });
-    this.brokerPublish = new client.Histogram({ name: 'xpush_broker_publish_seconds', help: 'Time from handing a committed batch to the broker until it accepted all of it', buckets: LATENCY_BUCKETS, registers });
-    this.brokerLag = new client.Histogram({
-      name: 'xpush_broker_receive_lag_seconds',
-      help: 'Redis broker: publishing node\'s clock at publish to this node\'s clock at receipt; source=peer includes the clock offset between the hosts',
-      labelNames: ['source'], buckets: LATENCY_BUCKETS, registers,
-    });
+    this.brokerPublish = this.histogram('xpush_broker_publish_seconds', 'Time from handing a committed batch to the broker until it accepted all of it', LATENCY_BUCKETS).series();
+    this.brokerLag = this.histogram(
+      'xpush_broker_receive_lag_seconds',
+      'Redis broker: publishing node\'s clock at publish to this node\'s clock at receipt; source=peer includes the clock offset between the hosts',
+      LATENCY_BUCKETS, 'source',
+    );
     this.recoveries = new client.Counter({ name: 'xpush_recoveries_total', help: 'Subscribes that asked to recover missed publications, by outcome', labelNames: ['recovered'], registers });
     this.slow = new client.Counter({ name: 'xpush_slow_consumer_disconnects_total', help: 'Connections cut off because their write queue passed maxWriteBufferBytes (3008)', registers });
     this.disconnects = new client.Counter({ name: 'xpush_disconnects_total', help: 'Closed connections by disconnect code (ours or the peer\'s close code; unknown codes are "other")', labelNames: ['code'], registers });
@@ -188,7 +188,7 @@ export class Metrics {
 
   /** Lag of one event received from the Redis broker; `self` when this node published it (no clock skew). */
   brokerReceived(seconds: number, self: boolean): void {
-    this.brokerLag.observe(self ? SELF : PEER, seconds < 0 ? 0 : seconds);
+    this.brokerLag.series(self ? 'self' : 'peer').observe(seconds < 0 ? 0 : seconds);
   }
 
   recovery(recovered: boolean): void {
@@ -217,6 +217,13 @@ export class Metrics {
     return m;
   }
 
+  /** A histogram observed on hot paths: plain arithmetic, scraped in prom-client's form (metrics-histogram.ts). */
+  private histogram(name: string, help: string, bounds: readonly number[], label?: string): PlainHistogram {
+    const h = new PlainHistogram(name, help, bounds, label);
+    this.registry.registerMetric(h as unknown as client.Metric);
+    return h;
+  }
+
   private perApp(g: client.Gauge<'app'>, field: 'connections' | 'subscriptions'): void {
     g.reset();
     for (const [app, s] of this.apps) g.set({ app }, s[field]);
@@ -230,72 +237,5 @@ interface MethodCounts {
   seconds: HistogramSeries;
 }
 
-type Sample = { labels: Record<string, string | number>; sharedLabels: Record<string, string>; value: number; metricName: string };
-
-/** One label value's counts: per bucket (not cumulative until scraped), sum and count. */
-class HistogramSeries {
-  readonly buckets: Float64Array;
-  sum = 0;
-  count = 0;
-  constructor(readonly bounds: readonly number[]) {
-    this.buckets = new Float64Array(bounds.length);
-  }
-
-  observe(v: number): void {
-    const b = this.bounds;
-    let i = 0;
-    while (i < b.length && v > b[i]!) i++;
-    if (i < b.length) this.buckets[i]!++;
-    this.sum += v;
-    this.count++;
-  }
-}
-
-/**
- * The per-command latency histogram, labelled by method. Observed on every command, so it is plain
- * arithmetic on a series resolved once per method (prom-client's `observe` builds and hashes a label
- * object per call: ~1 µs a command); the scrape reads it in prom-client's histogram form.
- */
-class MethodHistogram {
-  readonly type = 'histogram';
-  readonly aggregator = 'sum';
-  private readonly all = new Map<string, HistogramSeries>();
-  constructor(readonly name: string, readonly help: string, private readonly bounds: readonly number[]) {}
-
-  series(method: string): HistogramSeries {
-    let s = this.all.get(method);
-    if (!s) this.all.set(method, (s = new HistogramSeries(this.bounds)));
-    return s;
-  }
-
-  /** prom-client's histogram form: the method as a shared label, `le` per bucket (the same exposition, line for line). */
-  get(): { name: string; help: string; type: string; aggregator: string; values: Sample[] } {
-    const values: Sample[] = [];
-    for (const [method, s] of this.all) {
-      const sharedLabels = { method };
-      let acc = 0;
-      for (let i = 0; i < this.bounds.length; i++) {
-        acc += s.buckets[i]!;
-        values.push({ labels: { le: this.bounds[i]! }, sharedLabels, value: acc, metricName: `${this.name}_bucket` });
-      }
-      values.push({ labels: { le: '+Inf' }, sharedLabels, value: s.count, metricName: `${this.name}_bucket` });
-      values.push({ labels: {}, sharedLabels, value: s.sum, metricName: `${this.name}_sum` });
-      values.push({ labels: {}, sharedLabels, value: s.count, metricName: `${this.name}_count` });
-    }
-    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
-  }
-
-  /** Zeroes the series (they stay: each method holds its own). */
-  reset(): void {
-    for (const s of this.all.values()) {
-      s.buckets.fill(0);
-      s.sum = 0;
-      s.count = 0;
-    }
-  }
-}
-
-const SELF = { source: 'self' };
-const PEER = { source: 'peer' };
 const RECOVERED = { recovered: 'true' };
 const NOT_RECOVERED = { recovered: 'false' };
