@@ -46,7 +46,7 @@ test('ephemeral and cache channels across nodes: shared offsets, and a late join
 /**
  * A channel deleted through one node is forgotten at once by every node's channel cache, also by a
  * node where nobody subscribed to it (so it got no unsubscribe event): a publish there is refused
- * (102) right away, not once the cache entry expires (60 s). Ephemeral, so no store row stands in
+ * (102) right away, not once the cache entry expires (60 s), and so is a subscribe. Ephemeral, so no store row stands in
  * the way: only the cache decides.
  */
 test('a deleted channel is forgotten by every node at once, also where nobody subscribed', async (t) => {
@@ -67,4 +67,6 @@ test('a deleted channel is forgotten by every node at once, also where nobody su
     return r.error ? r.error : undefined;
   }, 3000);
   assert.equal(refused.code, 102, JSON.stringify(refused));
+  const sub = await p.call('subscribe', { channel: 'gone' });
+  assert.equal(sub.error?.code, 102, JSON.stringify(sub));
 });
