@@ -42,7 +42,7 @@ import { decodeKick } from './domain/kick.ts';
 import { clusterRoutes, Cluster } from './cluster/cluster.ts';
 import { startPresenceKeeper } from './channel/presence-keeper.ts';
 import { startRetention } from './domain/retention.ts';
-import { CONTROL_TOPIC, channelOfDeletedEvent, decodeEvent } from './protocol/events.ts';
+import { CONTROL_TOPIC, channelOfChangedEvent, decodeEvent } from './protocol/events.ts';
 import { EmulationRouter } from './channel/emulation.ts';
 import { streamRoutes } from './channel/http-endpoints.ts';
 import { flushNow } from './channel/writer.ts';
@@ -151,9 +151,9 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
       hub.closeApp(ev.body, Disconnects.appDeleted);
       watchers?.closeApp(ev.body);
     } else if (ev.kind === 'c') {
-      const deleted = channelOfDeletedEvent(ev.body);
-      if (deleted) core.channels.forget(deleted[0], deleted[1]);
-      else log.warn({ body: ev.body.slice(0, 200) }, 'control: malformed channel deletion ignored');
+      const changed = channelOfChangedEvent(ev.body);
+      if (changed) core.channels.forget(changed[0], changed[1]);
+      else log.warn({ body: ev.body.slice(0, 200) }, 'control: malformed channel change ignored');
     } else if (ev.kind === 'k') {
       const k = decodeKick(ev.body);
       if (k) hub.closeMatching(k.app, k.filter, k.disconnect);

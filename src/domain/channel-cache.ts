@@ -11,23 +11,26 @@ const MAX_ENTRIES = 100_000;
 /**
  * Channel type/owner/epoch, read on every subscribe and publish. They never change while a channel
  * exists (only `data` and `topOffset` do, and those are always read from the store), so an entry
- * only goes wrong when its channel is deleted. A deletion is forgotten at once on every node (the
- * control event `c`, see server.ts); a node whose broker link dropped forgets everything when it is
- * back (`clear`); the TTL is the last bound, for an event lost some other way. It was 5 s: chat
- * channels a message every few seconds then missed here about every third message (a store read,
- * ~5 % of the server's busy time, bench/README.md). Keyed by app, then channel: a look-up per
- * message builds no key string.
+ * only goes wrong when its channel is created (a look-up before caches "none") or deleted. Both are
+ * forgotten at once on every node (the control event `c`, see server.ts); a node whose broker link
+ * dropped forgets everything when it is back (`clear`); the TTL is the last bound, for an event lost
+ * some other way. It was 5 s: chat channels with a message every few seconds then missed here about
+ * every third message (a store read, ~5 % of the server's busy time, bench/README.md). Keyed by app,
+ * then channel: a look-up per message builds no key string.
  */
 export class ChannelCache {
   private readonly apps = new Map<string, Map<string, Entry>>();
   private size = 0;
+  /** Bumped by every forget: a store read that started before one may hold what it forgot. */
+  private generation = 0;
   constructor(private readonly store: Store, private readonly ttlMs = 60_000) {}
 
   async get(app: string, channel: string): Promise<ChannelRecord | undefined> {
     const hit = this.fresh(app, channel);
     if (hit) return hit.ch;
+    const before = this.generation;
     const ch = await this.store.channels.get(app, channel);
-    this.put(app, channel, { ch, at: Date.now() });
+    if (this.generation === before) this.put(app, channel, { ch, at: Date.now() });
     return ch;
   }
 
@@ -54,7 +57,7 @@ export class ChannelCache {
   private evictOne(): void {
     for (const [app, m] of this.apps) {
       const first = m.keys().next();
-      if (!first.done) this.forget(app, first.value);
+      if (!first.done) this.drop(app, first.value);
       else this.apps.delete(app);
       return;
     }
@@ -67,6 +70,11 @@ export class ChannelCache {
   }
 
   forget(app: string, channel: string): void {
+    this.generation++;
+    this.drop(app, channel);
+  }
+
+  private drop(app: string, channel: string): void {
     const m = this.apps.get(app);
     if (!m?.delete(channel)) return;
     this.size--;
@@ -75,6 +83,7 @@ export class ChannelCache {
 
   /** Every channel of a deleted app. */
   forgetApp(app: string): void {
+    this.generation++;
     const m = this.apps.get(app);
     if (!m) return;
     this.size -= m.size;
@@ -83,6 +92,7 @@ export class ChannelCache {
 
   /** Everything: deletions may have been missed (the broker link was down). */
   clear(): void {
+    this.generation++;
     this.apps.clear();
     this.size = 0;
   }

@@ -5,7 +5,7 @@ import type { ChannelKind, ChannelRecord, ChannelType, Retention } from '../stor
 import type { ChannelNamespace } from '../config.ts';
 import { Errors } from '../errors.ts';
 import type { ChannelView, ChannelEntry } from '../protocol/results.ts';
-import { CONTROL_TOPIC, channelDeletedEvent, channelTopic, encodeEvent, userTopic } from '../protocol/events.ts';
+import { CONTROL_TOPIC, channelChangedEvent, channelTopic, encodeEvent, userTopic } from '../protocol/events.ts';
 import { appLimits, cap } from '../limits/app-limits.ts';
 
 /** `actor === null` is the app's backend (server API): allowed everything. */
@@ -86,7 +86,12 @@ export async function createChannel(core: Core, app: string, caller: Caller, inp
     epoch: randomBytes(4).toString('hex'), topOffset: 0, createdAt: Date.now(), trimOffset: 0, ...kindOf(core, input),
   };
   await core.store.channels.create(rec, members);
+  // Every node forgets what it knew of the name (a look-up before the channel existed is cached too).
+  // The channel exists whatever the broker says: a node that missed this forgets all once its link is back.
   core.channels.forget(app, input.channel);
+  await core.broker.publish(CONTROL_TOPIC, channelChangedEvent(app, input.channel)).catch((err: unknown) => {
+    core.log.warn({ err, app, channel: input.channel }, 'channel created, but other nodes could not be told to forget the name');
+  });
   for (const u of members) await notifyUser(core, app, u, 's', input.channel);
   core.hooks.after('afterChannelCreate', { app, channel: input.channel, type: rec.type, members });
   return viewOf(rec, rec.type === 'members' ? members : undefined);
@@ -115,7 +120,7 @@ export async function deleteChannel(core: Core, app: string, caller: Caller, cha
   // Every node unsubscribes its local subscribers (push unsubscribe 2000) and forgets the channel,
   // also nodes with no subscriber of it (their channel cache may hold it).
   await core.broker.publish(channelTopic(app, channel), encodeEvent('x', 0, channel));
-  await core.broker.publish(CONTROL_TOPIC, channelDeletedEvent(app, channel));
+  await core.broker.publish(CONTROL_TOPIC, channelChangedEvent(app, channel));
 }
 
 export async function addMembers(core: Core, app: string, caller: Caller, channel: string, users: string[]): Promise<string[]> {

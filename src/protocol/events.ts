@@ -1,8 +1,9 @@
 /**
  * Broker topics and the events on them, shared by every node. A channel topic carries publications,
  * join/leave and channel-wide control; a user topic what concerns one user's connections (read marks,
- * membership changes, logout); the control topic what concerns every node (an app or a channel deleted); a node
- * topic what is addressed to one node (emulation commands forwarded to the node holding a stream).
+ * membership changes, logout); the control topic what concerns every node (an app deleted, a channel created
+ * or deleted); a node topic what is addressed to one node (emulation commands forwarded to the node holding a
+ * stream).
  * Payload = `<kind>|<offset>|<body>`: the body of `p`, `j`, `l` and `m` is the JSON text of the exact
  * push to write to clients, so it is encoded once on the publishing node and never re-encoded on the
  * way out (Protobuf clients get it converted once per node and turn).
@@ -22,7 +23,7 @@ export type EventKind =
   | 'x' // user was removed from channel <body> / channel <body> deleted (unsubscribe 2000)
   | 'o' // logout of session <body>: close its connections
   | 'd' // control: app <body> was deleted: close its connections, forget it
-  | 'c' // control: channel deleted, <body> = JSON [app, channel]: forget it (channel caches)
+  | 'c' // control: channel created or deleted, <body> = JSON [app, channel]: forget it (channel caches)
   | 'k' // control: close the connections matching <body> (JSON: app + client / user / device, code, reason)
   | 'e'; // node: emulation request <body> (JSON) for a stream held by this node, or its answer
 
@@ -36,13 +37,13 @@ export function decodeEvent(payload: string): { kind: EventKind; offset: number;
   return { kind: payload.slice(0, a) as EventKind, offset: Number(payload.slice(a + 1, b)), body: payload.slice(b + 1) };
 }
 
-/** Control event `c`: channel `channel` of `app` was deleted. */
-export function channelDeletedEvent(app: string, channel: string): string {
+/** Control event `c`: channel `channel` of `app` was created or deleted. */
+export function channelChangedEvent(app: string, channel: string): string {
   return encodeEvent('c', 0, JSON.stringify([app, channel]));
 }
 
 /** The [app, channel] of a `c` body, or undefined when it is not one. */
-export function channelOfDeletedEvent(body: string): [string, string] | undefined {
+export function channelOfChangedEvent(body: string): [string, string] | undefined {
   try {
     const v: unknown = JSON.parse(body);
     return Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string' ? [v[0], v[1]] : undefined;

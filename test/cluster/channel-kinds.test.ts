@@ -46,10 +46,11 @@ test('ephemeral and cache channels across nodes: shared offsets, and a late join
 /**
  * A channel deleted through one node is forgotten at once by every node's channel cache, also by a
  * node where nobody subscribed to it (so it got no unsubscribe event): a publish there is refused
- * (102) right away, not once the cache entry expires (60 s), and so is a subscribe. Ephemeral, so no store row stands in
+ * (102) right away, not once the cache entry expires (60 s), and so is a subscribe. Created again, it
+ * is served there at once too (that node had cached "no such channel"). Ephemeral, so no store row stands in
  * the way: only the cache decides.
  */
-test('a deleted channel is forgotten by every node at once, also where nobody subscribed', async (t) => {
+test('a deleted or created channel is known to every node at once, also where nobody subscribed', async (t) => {
   const b = await bootCluster(t);
   if (!b) return;
   const c2 = b.nodes[1]!;
@@ -69,4 +70,11 @@ test('a deleted channel is forgotten by every node at once, also where nobody su
   assert.equal(refused.code, 102, JSON.stringify(refused));
   const sub = await p.call('subscribe', { channel: 'gone' });
   assert.equal(sub.error?.code, 102, JSON.stringify(sub));
+  // Node c2 now holds "no such channel": created again through the session server, c2 serves it at once.
+  assert.equal((await b.api('POST', '/channels', { channel: 'gone', type: 'open', kind: 'ephemeral' })).status, 201);
+  const again = await until('node c2 accepts publishing to the re-created channel', async () => {
+    const r = await p.call('publish', { channel: 'gone', data: { n: 3 } });
+    return r.publish;
+  }, 3000);
+  assert.ok(again.epoch);
 });

@@ -52,3 +52,35 @@ test('channel cache: served from memory until forgotten by channel, by app, all 
   assert.equal(short.peek('a2', 'z'), undefined);
   assert.equal(await short.get('a2', 'z'), undefined);
 });
+
+/**
+ * A look-up that was reading the store while the channel was forgotten (created or deleted meanwhile,
+ * told by another node) must not cache what it read: it may be the state from before. The store is
+ * the real one; only its answer is held back until the forget has happened.
+ */
+test('channel cache: a read in flight across a forget answers its caller but is not cached', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xpush-chcache-'));
+  const store = await openStore({ kind: 'sqlite', path: path.join(dir, 'x.db') }, dir);
+  t.after(async () => {
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  await store.apps.create(app('a1'));
+  let release!: () => void;
+  const held = new Promise<void>((r) => { release = r; });
+  const realGet = store.channels.get.bind(store.channels);
+  store.channels.get = async (a, c) => {
+    const before = await realGet(a, c);
+    await held;
+    return before;
+  };
+  const cache = new ChannelCache(store);
+  const reading = cache.get('a1', 'late'); // reads "no such channel"
+  await new Promise((r) => setImmediate(r));
+  await store.channels.create(channel('a1', 'late'), []);
+  cache.forget('a1', 'late'); // what the control event does
+  release();
+  assert.equal(await reading, undefined);
+  store.channels.get = realGet;
+  assert.equal((await cache.require('a1', 'late')).name, 'late', 'the stale "none" was not cached');
+});
