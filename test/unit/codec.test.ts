@@ -46,4 +46,11 @@ test('nesting deeper than 64 levels is refused before anything else reads it', (
   assert.equal(tooDeep({ a: { b: { c: 1 } } }, 3), false);
   assert.equal(tooDeep({ a: { b: { c: {} } } }, 3), true);
   assert.equal(tooDeep('flat'), false);
+  // Exactly at the limit and one past it, through arrays and objects mixed, wide and deep.
+  const nest = (n: number): unknown => (n === 0 ? 1 : n % 2 ? [0, { x: nest(n - 1) }] : { a: 1, b: [nest(n - 1)] });
+  assert.equal(tooDeep(nest(10), 20), false); // 20 levels: two per step
+  assert.equal(tooDeep(nest(10), 19), true);
+  assert.equal(tooDeep({ wide: Array.from({ length: 1000 }, () => ({ v: [1] })) }, 4), false);
+  assert.equal(tooDeep({ wide: Array.from({ length: 1000 }, (_, i) => (i === 999 ? { v: [[]] } : { v: [1] })) }, 4), true);
+  assert.equal(tooDeep(JSON.parse('{"__proto__":{"a":{"b":{}}}}'), 3), true, 'a parsed "__proto__" key is a key like any other');
 });
