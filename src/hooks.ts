@@ -80,8 +80,8 @@ export class Hooks {
   add<K extends HookName>(name: K, fn: HookFn<K>, priority = 0): void {
     if (typeof fn !== 'function') throw new TypeError(`hook ${name} must be a function`);
     if (!name.startsWith('before') && !name.startsWith('after')) throw new TypeError(`unknown hook ${name}`);
-    const list = this.table.get(name) ?? [];
-    list.push({ fn, priority });
+    // A new array: hooks running meanwhile (after-hooks iterate later, in a microtask) keep the list they started with.
+    const list = [...(this.table.get(name) ?? []), { fn, priority }];
     list.sort((a, b) => b.priority - a.priority);
     this.table.set(name, list);
   }
@@ -113,9 +113,10 @@ export class Hooks {
   after<K extends Exclude<HookName, Before>>(name: K, payload: HookPayloadByName[K]): void {
     const list = this.table.get(name);
     if (!list) return;
-    // After the current code, as a microtask each; one closure per hook (these run per message).
-    for (const { fn } of list) {
-      queueMicrotask(() => {
+    // After the current code, in one microtask for all of them (these run per message); a hook that
+    // throws is logged and the next still runs.
+    queueMicrotask(() => {
+      for (const { fn } of list) {
         try {
           const r = fn(payload) as unknown;
           if (typeof (r as PromiseLike<unknown> | undefined)?.then === 'function') {
@@ -124,7 +125,7 @@ export class Hooks {
         } catch (err) {
           this.log.error({ err, hook: name }, 'after-hook failed');
         }
-      });
-    }
+      }
+    });
   }
 }

@@ -21,3 +21,18 @@ test('after-hooks run once the caller is done, in priority order; a throwing or 
     { hook: 'afterConnect', message: 'sync boom' },
   ]);
 });
+
+test('after-hooks run with the list they were called with: a hook added by a hook waits for the next event', async () => {
+  const hooks = new Hooks({ error: () => undefined } as unknown as Logger);
+  const seen: string[] = [];
+  hooks.add('afterConnect', (a) => {
+    seen.push(`first ${a.user}`);
+    if (a.user === 'u1') hooks.add('afterConnect', (b) => { seen.push(`added ${b.user}`); }, -1);
+  });
+  hooks.add('afterConnect', (a) => { seen.push(`second ${a.user}`); }, -2);
+  hooks.after('afterConnect', { app: 'a', user: 'u1', device: 'd', client: 'c' });
+  await new Promise((r) => setImmediate(r));
+  hooks.after('afterConnect', { app: 'a', user: 'u2', device: 'd', client: 'c' });
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(seen, ['first u1', 'second u1', 'first u2', 'added u2', 'second u2']);
+});
