@@ -29,7 +29,8 @@ function processMetrics(): client.Registry {
  * Every Prometheus series of one server, in its own registry (several servers can share a process),
  * each sample labelled with the node id. The hot path (fan-out) only adds to plain numbers — one
  * addition per channel and event-loop turn, never per delivery — and the scrape copies them into the
- * counters; per-command and per-batch histograms are plain arithmetic on series resolved once (metrics-histogram.ts).
+ * counters; the per-command, per-batch and broker-lag histograms are plain arithmetic on series resolved
+ * once (metrics-histogram.ts).
  */
 export class Metrics {
   readonly registry = new client.Registry();

@@ -169,7 +169,7 @@ export async function createServer(input: ConfigInput = {}): Promise<XPushServer
       else hub.onEvent(topic, payload);
     },
     onConnectionState: (lost) => {
-      // Back from a broker outage: channel deletions published meanwhile were missed.
+      // Back from a broker outage: channel creations and deletions published meanwhile were missed.
       if (!lost) core.channels.clear();
       publisher.brokerUp = !lost;
       livePublisher.brokerUp = !lost;
