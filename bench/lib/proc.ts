@@ -92,7 +92,8 @@ export class ServerProc {
         // V8/Node flags for the server processes only (e.g. GC settings), space-separated
         ...(process.env.BENCH_SERVER_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
       ],
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      // BENCH_SERVER_STDOUT=1 lets the servers' standard output through (what V8 flags such as --trace-gc-nvp print).
+      stdio: ['ignore', process.env.BENCH_SERVER_STDOUT ? 'inherit' : 'ignore', 'pipe', 'ipc'],
     });
     const sp = new ServerProc(script, child);
     return new Promise((resolve, reject) => {
