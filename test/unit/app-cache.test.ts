@@ -1,9 +1,6 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { test } from 'node:test';
-import { openStore } from '../../src/store/open-store.ts';
+import { tempSqliteStore } from '../helpers/sqlite-store.ts';
 import { AppCache } from '../../src/auth/app-cache.ts';
 import { app } from '../contract/store-fixtures.ts';
 import type { AppRecord } from '../../src/store/store.ts';
@@ -14,12 +11,7 @@ import type { AppRecord } from '../../src/store/store.ts';
  * forget (the app changed meanwhile) answers its callers but is not kept.
  */
 test('app cache: concurrent misses share one store read; a read overtaken by a forget is not kept', async (t) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xpush-appcache-'));
-  const store = await openStore({ kind: 'sqlite', path: path.join(dir, 'x.db') }, dir);
-  t.after(async () => {
-    await store.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const store = await tempSqliteStore(t, 'appcache');
   await store.apps.create(app('a1'));
   const realGet = store.apps.get.bind(store.apps);
   let reads = 0;

@@ -1,9 +1,6 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { test } from 'node:test';
-import { openStore } from '../../src/store/open-store.ts';
+import { tempSqliteStore } from '../helpers/sqlite-store.ts';
 import { ChannelCache } from '../../src/domain/channel-cache.ts';
 import { app, channel } from '../contract/store-fixtures.ts';
 
@@ -13,12 +10,7 @@ import { app, channel } from '../contract/store-fixtures.ts';
  * behind the cache's back, so only forgetting can make it read as gone.
  */
 test('channel cache: served from memory until forgotten by channel, by app, all at once, or expired', async (t) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xpush-chcache-'));
-  const store = await openStore({ kind: 'sqlite', path: path.join(dir, 'x.db') }, dir);
-  t.after(async () => {
-    await store.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const store = await tempSqliteStore(t, 'chcache');
   for (const a of ['a1', 'a2']) {
     await store.apps.create(app(a));
     for (const c of ['x', 'y']) await store.channels.create(channel(a, c), []);
@@ -59,12 +51,7 @@ test('channel cache: served from memory until forgotten by channel, by app, all 
  * the real one; only its answer is held back until the forget has happened.
  */
 test('channel cache: a read in flight across a forget answers its caller but is not cached', async (t) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xpush-chcache-'));
-  const store = await openStore({ kind: 'sqlite', path: path.join(dir, 'x.db') }, dir);
-  t.after(async () => {
-    await store.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const store = await tempSqliteStore(t, 'chcache');
   await store.apps.create(app('a1'));
   let release!: () => void;
   const held = new Promise<void>((r) => { release = r; });

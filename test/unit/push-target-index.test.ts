@@ -1,16 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { openStore } from '../../src/store/open-store.ts';
+import { tempSqliteStore } from '../helpers/sqlite-store.ts';
 import { TargetIndex } from '../../src/push/target-index.ts';
 import { app } from '../contract/store-fixtures.ts';
 
 test('TargetIndex: one store query per app at a time, answers cached ("no" briefly), a local registration is seen at once', async (t) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xpush-target-index-'));
-  const store = await openStore({ kind: 'sqlite', path: path.join(dir, 'xpush.db') }, dir);
-  t.after(async () => { await store.close(); fs.rmSync(dir, { recursive: true, force: true }); });
+  const store = await tempSqliteStore(t, 'target-index');
   await store.apps.create(app('a1'));
   let queries = 0;
   const push = store.push;
