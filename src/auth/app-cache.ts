@@ -1,4 +1,5 @@
 import type { AppRecord, Store } from '../store/store.ts';
+import { SingleFlight } from '../single-flight.ts';
 
 /**
  * Apps are read on every connect and API call; they change rarely. A short TTL bounds how long a
@@ -8,32 +9,17 @@ import type { AppRecord, Store } from '../store/store.ts';
  */
 export class AppCache {
   private readonly cache = new Map<string, { app: AppRecord | undefined; at: number }>();
-  private readonly reading = new Map<string, Promise<AppRecord | undefined>>();
+  /** Reads of the store in progress; a forget drops its app's (see SingleFlight). */
+  private readonly reading = new SingleFlight<string, AppRecord | undefined>();
   constructor(private readonly store: Store, private readonly ttlMs = 5000) {}
 
   get(appId: string): Promise<AppRecord | undefined> {
     const hit = this.peek(appId);
     if (hit) return Promise.resolve(hit.app);
-    const shared = this.reading.get(appId);
-    if (shared) return shared;
-    // Kept only if still the read in progress when it answers: a forget meanwhile (the app changed)
-    // drops it, and the answer, which may predate the change, goes to its callers only.
-    const read: Promise<AppRecord | undefined> = this.store.apps.get(appId).then(
-      (app) => {
-        if (this.reading.get(appId) === read) {
-          this.reading.delete(appId);
-          this.cache.set(appId, { app, at: Date.now() });
-          if (this.cache.size > 10_000) this.cache.delete(this.cache.keys().next().value as string);
-        }
-        return app;
-      },
-      (err: unknown) => {
-        if (this.reading.get(appId) === read) this.reading.delete(appId);
-        throw err;
-      },
-    );
-    this.reading.set(appId, read);
-    return read;
+    return this.reading.run(appId, () => this.store.apps.get(appId), (app) => {
+      this.cache.set(appId, { app, at: Date.now() });
+      if (this.cache.size > 10_000) this.cache.delete(this.cache.keys().next().value as string);
+    });
   }
 
   /**
@@ -48,6 +34,6 @@ export class AppCache {
 
   forget(appId: string): void {
     this.cache.delete(appId);
-    this.reading.delete(appId);
+    this.reading.drop(appId);
   }
 }

@@ -1,5 +1,6 @@
 import type { ChannelRecord, Store } from '../store/store.ts';
 import { Errors } from '../errors.ts';
+import { SingleFlight } from '../single-flight.ts';
 
 interface Entry {
   ch: ChannelRecord | undefined;
@@ -21,17 +22,14 @@ const MAX_ENTRIES = 100_000;
 export class ChannelCache {
   private readonly apps = new Map<string, Map<string, Entry>>();
   private size = 0;
-  /** Bumped by every forget: a store read that started before one may hold what it forgot. */
-  private generation = 0;
+  /** Store reads in progress, by `app\0channel` (built on a miss only); a forget drops them (see SingleFlight). */
+  private readonly reading = new SingleFlight<string, ChannelRecord | undefined>();
   constructor(private readonly store: Store, private readonly ttlMs = 60_000) {}
 
-  async get(app: string, channel: string): Promise<ChannelRecord | undefined> {
+  get(app: string, channel: string): Promise<ChannelRecord | undefined> {
     const hit = this.fresh(app, channel);
-    if (hit) return hit.ch;
-    const before = this.generation;
-    const ch = await this.store.channels.get(app, channel);
-    if (this.generation === before) this.put(app, channel, { ch, at: Date.now() });
-    return ch;
+    if (hit) return Promise.resolve(hit.ch);
+    return this.reading.run(`${app}\0${channel}`, () => this.store.channels.get(app, channel), (ch) => this.put(app, channel, { ch, at: Date.now() }));
   }
 
   /** The cached record without waiting, when the cache has a fresh one (see AppCache.peek). */
@@ -70,7 +68,7 @@ export class ChannelCache {
   }
 
   forget(app: string, channel: string): void {
-    this.generation++;
+    this.reading.drop(`${app}\0${channel}`);
     this.drop(app, channel);
   }
 
@@ -83,7 +81,7 @@ export class ChannelCache {
 
   /** Every channel of a deleted app. */
   forgetApp(app: string): void {
-    this.generation++;
+    this.reading.dropAll((key) => key.startsWith(`${app}\0`));
     const m = this.apps.get(app);
     if (!m) return;
     this.size -= m.size;
@@ -92,7 +90,7 @@ export class ChannelCache {
 
   /** Everything: deletions may have been missed (the broker link was down). */
   clear(): void {
-    this.generation++;
+    this.reading.dropAll();
     this.apps.clear();
     this.size = 0;
   }

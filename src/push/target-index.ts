@@ -1,4 +1,5 @@
 import type { PushStore } from '../store/push-store.ts';
+import { SingleFlight } from '../single-flight.ts';
 
 /**
  * Per node: does an app have any push target? Queueing notifications for a message costs store
@@ -10,23 +11,15 @@ import type { PushStore } from '../store/push-store.ts';
  */
 export class TargetIndex {
   private readonly known = new Map<string, { has: boolean; at: number }>();
-  private readonly asking = new Map<string, Promise<boolean>>();
+  private readonly asking = new SingleFlight<string, boolean>();
 
   constructor(private readonly store: PushStore, private readonly negativeMs = 1000, private readonly positiveMs = 30_000) {}
 
   has(appId: string): Promise<boolean> | boolean {
     const k = this.known.get(appId);
     if (k && Date.now() - k.at < (k.has ? this.positiveMs : this.negativeMs)) return k.has;
-    let p = this.asking.get(appId);
-    if (!p) {
-      // One query per app at a time, however many messages arrive meanwhile.
-      p = this.store.hasTargets(appId).then((has) => {
-        this.known.set(appId, { has, at: Date.now() });
-        return has;
-      }).finally(() => this.asking.delete(appId));
-      this.asking.set(appId, p);
-    }
-    return p;
+    // One query per app at a time, however many messages arrive meanwhile.
+    return this.asking.run(appId, () => this.store.hasTargets(appId), (has) => this.known.set(appId, { has, at: Date.now() }));
   }
 
   /** A target was registered on this node. */
