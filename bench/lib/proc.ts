@@ -136,6 +136,11 @@ export class ServerProc {
     return (await this.ask({ type: 'mem', gc })).mem as NodeJS.MemoryUsage;
   }
 
+  /** Writes a V8 heap snapshot of the server to `file` (blocks the server meanwhile: seconds at 10,000 connections). */
+  async heapSnapshot(file: string): Promise<string> {
+    return (await this.ask({ type: 'snap', file }, 300_000)).file as string;
+  }
+
   async stop(): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     const exited = new Promise((r) => this.child.once('exit', r));

@@ -1,9 +1,11 @@
 /**
  * Shared plumbing of every benchmarked server process: tell the parent the port once listening,
- * answer memory requests (after a full GC, the process runs with --expose-gc) and stop on request.
+ * answer memory requests (after a full GC, the process runs with --expose-gc), write heap snapshots
+ * and stop on request.
  * CPU is read by the parent from /proc/<pid>/stat, so nothing here runs on the hot path.
  */
 import path from 'node:path';
+import v8 from 'node:v8';
 import { startLoopStats } from './loop-stats.ts';
 
 export interface Running {
@@ -11,7 +13,7 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-type Msg = { type: 'mem'; gc: boolean; rid: number } | { type: 'stop'; rid: number };
+type Msg = { type: 'mem'; gc: boolean; rid: number } | { type: 'snap'; file: string; rid: number } | { type: 'stop'; rid: number };
 
 export function serve(start: () => Promise<Running>): void {
   const stats = process.env.BENCH_SERVER_LOOPSTAT;
@@ -26,6 +28,9 @@ export function serve(start: () => Promise<Running>): void {
             global.gc();
           }
           process.send!({ rid: m.rid, mem: process.memoryUsage() });
+        } else if (m.type === 'snap') {
+          // synchronous: the reply leaves once the file is complete
+          process.send!({ rid: m.rid, file: v8.writeHeapSnapshot(m.file) });
         } else if (m.type === 'stop') {
           const done = (): void => {
             process.send!({ rid: m.rid, stopped: true }, () => process.exit(0));
