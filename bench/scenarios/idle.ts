@@ -10,6 +10,7 @@ import { withTarget, type Ctx, type Scenario } from '../lib/ctx.ts';
 import { Table } from '../lib/report.ts';
 import type { ClientSpec } from '../load/spec.ts';
 import { CpuMeter } from '../lib/proc.ts';
+import fs from 'node:fs';
 import path from 'node:path';
 
 export const idle: Scenario = {
@@ -26,6 +27,7 @@ export const idle: Scenario = {
         const snap = (at: string): Promise<string> => server.heapSnapshot(path.resolve(snapDir!, `idle-${kind}-${at}.heapsnapshot`));
         // The snapshot before is written after `before` is read; it can raise the RSS read after, so a run with
         // snapshots is for heap-diff.ts, not for the RSS figure.
+        if (snapDir) fs.mkdirSync(snapDir, { recursive: true });
         const snapBefore = snapDir ? await snap('0') : undefined;
         const clients: ClientSpec[] = Array.from({ length: n }, (_, i) => ({ u: i, user: `i${i}`, node: 0, subs: [], expect: [] }));
         const { pool } = await connectClients(target, { clients: [], workers: ctx.workers });
