@@ -29,8 +29,9 @@ function processMetrics(): client.Registry {
  * Every Prometheus series of one server, in its own registry (several servers can share a process),
  * each sample labelled with the node id. The hot path (fan-out) only adds to plain numbers — one
  * addition per channel and event-loop turn, never per delivery — and the scrape copies them into the
- * counters; the per-command, per-batch and broker-lag histograms are plain arithmetic on series resolved
- * once (metrics-histogram.ts).
+ * counters; the per-command, per-batch and broker-lag histograms are plain arithmetic (metrics-histogram.ts):
+ * a command's series is resolved once per method, a batch's are fixed, and the broker lag's two (self, peer)
+ * are a Map look-up per event, with no label object built.
  */
 export class Metrics {
   readonly registry = new client.Registry();
